@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ContactkitConfig(AppConfig):
+    name = "contactkit"
+    label = "contactkit"
+    verbose_name = _("Contact and trust")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from contactkit import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,100 @@
+"""The fixed vocabularies of the store profile: channel kinds, purposes, payment methods.
+
+Each list is the single place a kind is named; pages, structured data and the trust report
+read the same lists.
+"""
+
+from django.conf import global_settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelKind(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    EMAIL = "email", _("Email")
+    FORM = "form", _("Contact form")
+    CHAT = "chat", _("Live chat")
+    STORE = "store", _("Physical store")
+    INSTAGRAM = "instagram", "Instagram"
+    FACEBOOK = "facebook", "Facebook"
+    X = "x", "X (Twitter)"
+    TIKTOK = "tiktok", "TikTok"
+    YOUTUBE = "youtube", "YouTube"
+    LINKEDIN = "linkedin", "LinkedIn"
+    PINTEREST = "pinterest", "Pinterest"
+    TELEGRAM = "telegram", "Telegram"
+    MESSENGER = "messenger", "Messenger"
+
+
+PHONE_KINDS = {ChannelKind.PHONE, ChannelKind.WHATSAPP}
+
+# The hosts a social profile link may point at, per network (subdomains such as www. or es.
+# are accepted too).
+SOCIAL_HOSTS = {
+    ChannelKind.INSTAGRAM: ("instagram.com",),
+    ChannelKind.FACEBOOK: ("facebook.com", "fb.com"),
+    ChannelKind.X: ("x.com", "twitter.com"),
+    ChannelKind.TIKTOK: ("tiktok.com",),
+    ChannelKind.YOUTUBE: ("youtube.com", "youtu.be"),
+    ChannelKind.LINKEDIN: ("linkedin.com",),
+    ChannelKind.PINTEREST: (
+        "pinterest.com",
+        "pinterest.es",
+        "pinterest.co.uk",
+        "pinterest.fr",
+        "pinterest.de",
+        "pinterest.it",
+        "pinterest.pt",
+        "pinterest.com.mx",
+    ),
+    ChannelKind.TELEGRAM: ("t.me", "telegram.me"),
+    ChannelKind.MESSENGER: ("m.me", "messenger.com"),
+}
+SOCIAL_KINDS = set(SOCIAL_HOSTS)
+
+
+class Purpose(models.TextChoices):
+    SALES = "sales", _("Sales and product questions")
+    SUPPORT = "support", _("Orders and support")
+    RETURNS = "returns", _("Returns")
+    COMPLAINTS = "complaints", _("Complaints")
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Credit or debit card")
+    PAYPAL = "paypal", "PayPal"
+    BIZUM = "bizum", "Bizum"
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    DIRECT_DEBIT = "direct_debit", _("Direct debit")
+    CASH_ON_DELIVERY = "cash_on_delivery", _("Cash on delivery")
+    APPLE_PAY = "apple_pay", "Apple Pay"
+    GOOGLE_PAY = "google_pay", "Google Pay"
+    KLARNA = "klarna", "Klarna"
+    MB_WAY = "mb_way", "MB WAY"
+    CASH = "cash", _("Cash in store")
+
+
+class SealKind(models.TextChoices):
+    SEAL = "seal", _("Trust seal")
+    CODE_OF_CONDUCT = "code_of_conduct", _("Code of conduct")
+
+
+# Replies are promised in steps a shopper understands; stored in minutes so the trust report
+# and structured data can compare them.
+REPLY_TIME_CHOICES = [
+    (5, _("within minutes")),
+    (60, _("within an hour")),
+    (240, _("within a few hours")),
+    (1440, _("within a day")),
+    (2880, _("within two days")),
+    (4320, _("within three days")),
+]
+
+
+def language_choices():
+    """Every language Django knows, by ISO 639 code, labelled in the active language."""
+    return [(code, _(name)) for code, name in global_settings.LANGUAGES if "-" not in code]
+
+
+LANGUAGE_CHOICES = language_choices()

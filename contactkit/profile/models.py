@@ -1,0 +1,731 @@
+"""The store profile: who is behind a shop, and the channels through which a shopper reaches it.
+
+Everything a shopper or a search engine learns about the shop is derived from these models:
+edit them once in the Wagtail admin and every page, the structured data and the trust report
+follow.
+"""
+
+import zoneinfo
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from phonenumber_field.modelfields import PhoneNumberField
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    PageChooserPanel,
+    TabbedInterface,
+)
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Orderable, Site
+
+from contactkit.profile import availability
+from contactkit.profile.choices import (
+    LANGUAGE_CHOICES,
+    PHONE_KINDS,
+    REPLY_TIME_CHOICES,
+    SOCIAL_HOSTS,
+    SOCIAL_KINDS,
+    ChannelKind,
+    PaymentMethod,
+    Purpose,
+    SealKind,
+)
+from contactkit.profile.fields import ChoiceListField
+from contactkit.profile.validators import (
+    host_matches,
+    normalise_tax_id,
+    normalise_vat_id,
+    validate_https_url,
+)
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+def time_zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+def default_time_zone():
+    return settings.TIME_ZONE if settings.TIME_ZONE in zoneinfo.available_timezones() else "UTC"
+
+
+class PostalAddressFields(models.Model):
+    """Street, postal code, city, region and ISO country, shared by the shop and its stores."""
+
+    street_address = models.CharField(_("street and number"), max_length=255, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region or province"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_address(self):
+        return bool(self.street_address and self.city and self.country)
+
+    @property
+    def address_lines(self):
+        """The address as a shopper reads it, one line per list item, empty parts left out."""
+        locality = " ".join(part for part in (self.postal_code, self.city) if part)
+        lines = [
+            self.street_address,
+            locality,
+            self.region,
+            self.country.name if self.country else "",
+        ]
+        return [line for line in lines if line]
+
+
+@register_setting(icon="site")
+class StoreProfile(ClusterableModel, PostalAddressFields, BaseSiteSetting):
+    """The shop's identity, filled in once per Wagtail Site."""
+
+    trade_name = models.CharField(
+        _("shop name"),
+        max_length=200,
+        blank=True,
+        help_text=_("The name shoppers know the shop by."),
+    )
+    legal_name = models.CharField(
+        _("legal name"),
+        max_length=200,
+        blank=True,
+        help_text=_("The name of the person or company that runs the shop, as registered."),
+    )
+    legal_form = models.CharField(
+        _("legal form"),
+        max_length=100,
+        blank=True,
+        help_text=_("For example: S.L., S.A., sole trader (autónomo), GmbH."),
+    )
+    story = models.TextField(
+        _("our story"),
+        blank=True,
+        help_text=_("A few sentences on who you are and why the shop exists."),
+    )
+    founding_date = models.DateField(_("founded on"), null=True, blank=True)
+    number_of_employees = models.PositiveIntegerField(
+        _("number of employees"), null=True, blank=True
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=time_zone_choices,
+        default=default_time_zone,
+        help_text=_("Opening hours are given in this time zone."),
+    )
+
+    register_name = models.CharField(
+        _("business register"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: Registro Mercantil de Valencia."),
+    )
+    register_entry = models.CharField(
+        _("register entry"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: Tomo 10234, Folio 45, Hoja V-178234."),
+    )
+    tax_id = models.CharField(
+        _("tax id (NIF/CIF)"),
+        max_length=30,
+        blank=True,
+        help_text=_("Checked against the rules of the country in the registered address."),
+    )
+    vat_id = models.CharField(
+        _("EU VAT id"),
+        max_length=30,
+        blank=True,
+        help_text=_("With its country prefix, for example ESB12345674."),
+    )
+    activity_authorisation = models.CharField(
+        _("authorisation for a regulated activity"),
+        max_length=255,
+        blank=True,
+        help_text=_("Only if your activity needs a licence: its number and who granted it."),
+    )
+    supervisory_authority = models.CharField(_("supervisory authority"), max_length=255, blank=True)
+    professional_body = models.CharField(
+        _("professional body"),
+        max_length=255,
+        blank=True,
+        help_text=_("Only for regulated professions: the association or chamber you belong to."),
+    )
+    professional_title = models.CharField(
+        _("professional title and country that granted it"), max_length=255, blank=True
+    )
+
+    payment_methods = ChoiceListField(_("payment methods accepted"), choices=PaymentMethod.choices)
+    countries_shipped_to = CountryField(_("countries shipped to"), multiple=True, blank=True)
+    languages_spoken = ChoiceListField(_("languages spoken"), choices=LANGUAGE_CHOICES)
+
+    select_related = ["logo", "site"]
+
+    identity_panels = [
+        FieldPanel("trade_name"),
+        FieldPanel("logo"),
+        FieldPanel("story"),
+        FieldRowPanel([FieldPanel("founding_date"), FieldPanel("number_of_employees")]),
+        FieldPanel("languages_spoken"),
+        FieldPanel("time_zone"),
+    ]
+    legal_panels = [
+        FieldRowPanel([FieldPanel("legal_name"), FieldPanel("legal_form")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("street_address"),
+                FieldRowPanel([FieldPanel("postal_code"), FieldPanel("city")]),
+                FieldRowPanel([FieldPanel("region"), FieldPanel("country")]),
+            ],
+            heading=_("Registered address"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("register_name"), FieldPanel("register_entry")],
+            heading=_("Business register"),
+        ),
+        FieldRowPanel([FieldPanel("tax_id"), FieldPanel("vat_id")], heading=_("Tax ids")),
+        MultiFieldPanel(
+            [
+                FieldPanel("activity_authorisation"),
+                FieldPanel("supervisory_authority"),
+                FieldPanel("professional_body"),
+                FieldPanel("professional_title"),
+            ],
+            heading=_("Regulated activity (optional)"),
+        ),
+    ]
+    people_panels = [InlinePanel("people", heading=_("The people behind the shop"))]
+    trust_panels = [
+        FieldPanel("payment_methods"),
+        FieldPanel("countries_shipped_to"),
+        InlinePanel("seals", heading=_("Trust seals and codes of conduct")),
+        InlinePanel("review_profiles", heading=_("Review profiles")),
+        InlinePanel(
+            "closures",
+            heading=_("Holidays"),
+            help_text=_("Days when every channel with opening hours is closed."),
+        ),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(identity_panels, heading=_("The shop")),
+            ObjectList(legal_panels, heading=_("Legal details")),
+            ObjectList(people_panels, heading=_("People")),
+            ObjectList(trust_panels, heading=_("Payments, shipping and trust")),
+        ]
+    )
+
+    class Meta:
+        verbose_name = _("store profile")
+        verbose_name_plural = _("store profiles")
+
+    def __str__(self):
+        return self.trade_name or self.legal_name or str(self.site)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for field, normalise in (
+            ("tax_id", lambda value: normalise_tax_id(value, self.country.code)),
+            ("vat_id", normalise_vat_id),
+        ):
+            try:
+                setattr(self, field, normalise(getattr(self, field)))
+            except ValidationError as error:
+                errors[field] = error
+        if self.founding_date and self.founding_date > timezone.localdate():
+            errors["founding_date"] = ValidationError(_("The founding date is in the future."))
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def name(self):
+        """The name to show: the trade name, else the legal name."""
+        return self.trade_name or self.legal_name
+
+    @cached_property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def payment_method_labels(self):
+        return self._meta.get_field("payment_methods").labels(self.payment_methods)
+
+    def language_labels(self):
+        return self._meta.get_field("languages_spoken").labels(self.languages_spoken)
+
+
+class Person(Orderable):
+    """Someone behind the shop whom a shopper can put a face and a name to."""
+
+    profile = ParentalKey(StoreProfile, on_delete=models.CASCADE, related_name="people")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    bio = models.TextField(_("short bio"), blank=True, max_length=600)
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("role")]),
+        FieldPanel("photo"),
+        FieldPanel("bio"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.name
+
+
+class TrustSeal(Orderable):
+    profile = ParentalKey(StoreProfile, on_delete=models.CASCADE, related_name="seals")
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=SealKind.choices, default=SealKind.SEAL
+    )
+    name = models.CharField(_("name"), max_length=200)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verification_url = models.URLField(
+        _("verification link"),
+        blank=True,
+        validators=[validate_https_url],
+        help_text=_("The page of the seal's issuer where a shopper can check it is genuine."),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("name")]),
+        FieldPanel("image"),
+        FieldPanel("verification_url"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("trust seal or code of conduct")
+        verbose_name_plural = _("trust seals and codes of conduct")
+
+    def __str__(self):
+        return self.name
+
+
+class ReviewProfile(Orderable):
+    profile = ParentalKey(StoreProfile, on_delete=models.CASCADE, related_name="review_profiles")
+    name = models.CharField(
+        _("site"), max_length=100, help_text=_("For example: Trustpilot, Google.")
+    )
+    url = models.URLField(_("link"), validators=[validate_https_url])
+
+    panels = [FieldRowPanel([FieldPanel("name"), FieldPanel("url")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("review profile")
+        verbose_name_plural = _("review profiles")
+
+    def __str__(self):
+        return self.name
+
+
+class StoreClosure(Orderable):
+    """A day the whole shop is closed: every channel with opening hours is closed too."""
+
+    profile = ParentalKey(StoreProfile, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("date"))
+    label = models.CharField(
+        _("reason"), max_length=100, blank=True, help_text=_("For example: Christmas Day.")
+    )
+
+    panels = [FieldRowPanel([FieldPanel("date"), FieldPanel("label")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.label}".strip()
+
+
+class ContactChannelQuerySet(models.QuerySet):
+    def for_site(self, site):
+        """The site's channels in the editor's order, with their hours loaded in two queries."""
+        return self.filter(site=site).prefetch_related("hours", "exceptions")
+
+
+class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
+    """One way to reach the shop: a phone line, WhatsApp, an inbox, a store or a social profile."""
+
+    site = models.ForeignKey(
+        Site,
+        verbose_name=_("site"),
+        on_delete=models.CASCADE,
+        related_name="contact_channels",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ChannelKind.choices)
+    label = models.CharField(
+        _("label"),
+        max_length=100,
+        blank=True,
+        help_text=_("Optional, for example: Customer service. The kind is shown if left empty."),
+    )
+    phone = PhoneNumberField(
+        _("phone number"),
+        blank=True,
+        help_text=_("For phone and WhatsApp. Include the country code for numbers abroad."),
+    )
+    email = models.EmailField(_("email address"), blank=True, help_text=_("For email."))
+    url = models.URLField(
+        _("link"),
+        blank=True,
+        help_text=_("For live chat and social profiles: the https:// address of the profile."),
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page with the form"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("For the contact form. Leave empty to use the contact page."),
+    )
+    purposes = ChoiceListField(
+        _("what it is for"),
+        choices=Purpose.choices,
+        help_text=_("Leave all unticked if the channel is for anything."),
+    )
+    languages = ChoiceListField(_("languages"), choices=LANGUAGE_CHOICES)
+    reply_time = models.PositiveIntegerField(
+        _("usually replies"),
+        choices=REPLY_TIME_CHOICES,
+        null=True,
+        blank=True,
+        help_text=_("What a shopper can expect. Only promise what you keep."),
+    )
+
+    objects = ContactChannelQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("site"),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("label")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("phone"),
+                FieldPanel("email"),
+                FieldPanel("url"),
+                PageChooserPanel("page"),
+            ],
+            heading=_("How to reach it"),
+            help_text=_("Fill in only the field that matches the kind."),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("street_address"),
+                FieldRowPanel([FieldPanel("postal_code"), FieldPanel("city")]),
+                FieldRowPanel([FieldPanel("region"), FieldPanel("country")]),
+            ],
+            heading=_("Store address"),
+            help_text=_("Only for a physical store."),
+        ),
+        FieldPanel("purposes"),
+        FieldPanel("languages"),
+        FieldPanel("reply_time"),
+        InlinePanel(
+            "hours",
+            heading=_("Opening hours"),
+            help_text=_(
+                "Add one line per opening on each day; two lines for a lunch break. "
+                "Leave empty if the channel has no fixed hours, as with email."
+            ),
+        ),
+        InlinePanel(
+            "exceptions",
+            heading=_("Special days"),
+            help_text=_("Holidays or special hours that replace the usual hours on a date."),
+        ),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("contact channel")
+        verbose_name_plural = _("contact channels")
+
+    def __str__(self):
+        return self.display_label
+
+    # --- what a shopper sees -------------------------------------------------------------
+
+    @property
+    def display_label(self):
+        return self.label or self.get_kind_display()
+
+    @property
+    def is_phone(self):
+        return self.kind in PHONE_KINDS
+
+    @property
+    def is_social(self):
+        return self.kind in SOCIAL_KINDS
+
+    @property
+    def href(self):
+        """The link that starts a conversation on this channel, or "" if there is none."""
+        if self.kind == ChannelKind.PHONE and self.phone:
+            return f"tel:{self.phone.as_e164}"
+        if self.kind == ChannelKind.WHATSAPP and self.phone:
+            return f"https://wa.me/{self.phone.as_e164.lstrip('+')}"
+        if self.kind == ChannelKind.EMAIL and self.email:
+            return f"mailto:{self.email}"
+        if self.kind == ChannelKind.FORM:
+            return self.page.url if self.page_id and self.page else ""
+        if self.kind == ChannelKind.STORE:
+            return ""
+        return self.url
+
+    @property
+    def value_display(self):
+        """The number, address or handle as printed next to the link."""
+        if self.is_phone and self.phone:
+            return self.phone_national
+        if self.kind == ChannelKind.EMAIL:
+            return self.email
+        if self.kind == ChannelKind.STORE:
+            return ", ".join(self.address_lines)
+        return self.url
+
+    @property
+    def phone_national(self):
+        return self.phone.as_national if self.phone else ""
+
+    @property
+    def phone_international(self):
+        return self.phone.as_international if self.phone else ""
+
+    def purpose_labels(self):
+        return self._meta.get_field("purposes").labels(self.purposes)
+
+    def language_labels(self):
+        return self._meta.get_field("languages").labels(self.languages)
+
+    # --- availability --------------------------------------------------------------------
+
+    def schedule(self, profile=None, closures=None):
+        """This channel's opening hours as an :class:`availability.Schedule`.
+
+        ``profile`` gives the time zone (and its holidays unless ``closures`` is passed);
+        pass both when rendering many channels so the profile is read only once.
+        """
+        profile = profile or StoreProfile.for_site(self.site)
+        if closures is None:
+            closures = list(profile.closures.all())
+        weekly = [row.as_interval() for row in self.hours.all()]
+        own = {}
+        for row in self.exceptions.all():
+            own.setdefault(row.date, []).append(row)
+        exceptions = [
+            availability.DateException(
+                date=date,
+                intervals=tuple(row.as_interval() for row in rows if not row.closed),
+                label=next((row.label for row in rows if row.label), ""),
+            )
+            for date, rows in own.items()
+        ]
+        if weekly or exceptions:
+            exceptions += [
+                availability.DateException(date=closure.date, label=closure.label)
+                for closure in closures
+                if closure.date not in own
+            ]
+        return availability.Schedule(profile.time_zone, weekly=weekly, exceptions=exceptions)
+
+    # --- validation ------------------------------------------------------------------------
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        required = {
+            ChannelKind.PHONE: "phone",
+            ChannelKind.WHATSAPP: "phone",
+            ChannelKind.EMAIL: "email",
+            ChannelKind.CHAT: "url",
+            ChannelKind.STORE: "street_address",
+            **dict.fromkeys(SOCIAL_KINDS, "url"),
+        }.get(self.kind)
+        if required and not getattr(self, required):
+            errors[required] = ValidationError(
+                _("Fill this in for a channel of kind “%(kind)s”."),
+                params={"kind": self.get_kind_display()},
+            )
+        if self.kind == ChannelKind.STORE and not self.city:
+            errors["city"] = ValidationError(_("A physical store needs its city."))
+        if self.url and not errors.get("url"):
+            if self.kind in SOCIAL_KINDS and not host_matches(self.url, SOCIAL_HOSTS[self.kind]):
+                errors["url"] = ValidationError(
+                    _("This link is not on %(network)s: it should start with https://%(host)s/."),
+                    params={
+                        "network": self.get_kind_display(),
+                        "host": SOCIAL_HOSTS[self.kind][0],
+                    },
+                )
+            elif not self.url.startswith("https://"):
+                errors["url"] = ValidationError(_("Use a secure link that starts with https://."))
+        if errors:
+            raise ValidationError(errors)
+        # Only the field that matches the kind is kept, so a channel never carries a stale
+        # number or link that some page might show.
+        if self.kind not in PHONE_KINDS:
+            self.phone = ""
+        if self.kind != ChannelKind.EMAIL:
+            self.email = ""
+        if self.kind not in SOCIAL_KINDS | {ChannelKind.CHAT}:
+            self.url = ""
+        if self.kind != ChannelKind.FORM:
+            self.page = None
+        if self.kind != ChannelKind.STORE:
+            for field in ("street_address", "postal_code", "city", "region", "country"):
+                setattr(self, field, "")
+
+
+class IntervalFields(models.Model):
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+    closes_next_day = models.BooleanField(
+        _("closes the next day"),
+        default=False,
+        help_text=_("Tick this when the opening crosses midnight, for example 20:00 to 02:00."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def as_interval(self):
+        return availability.Interval(
+            opens=self.opens, closes=self.closes, closes_next_day=self.closes_next_day
+        )
+
+    def clean_interval(self):
+        if self.opens is None or self.closes is None:
+            return
+        if self.closes_next_day:
+            if self.closes > self.opens:
+                raise ValidationError(
+                    {"closes": _("An opening that closes the next day cannot last over 24 hours.")}
+                )
+        elif self.closes <= self.opens:
+            raise ValidationError(
+                {
+                    "closes": _(
+                        "It closes before it opens. If it closes after midnight, "
+                        "tick “closes the next day”."
+                    )
+                }
+            )
+
+
+class OpeningHoursInterval(IntervalFields, Orderable):
+    """One opening of a channel on a weekday, in the shop's time zone."""
+
+    channel = ParentalKey(ContactChannel, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=WEEKDAYS)
+
+    panels = [
+        FieldRowPanel(
+            [
+                FieldPanel("weekday"),
+                FieldPanel("opens"),
+                FieldPanel("closes"),
+                FieldPanel("closes_next_day"),
+            ]
+        )
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self):
+        super().clean()
+        self.clean_interval()
+
+    def as_interval(self):
+        return availability.WeeklyInterval(
+            weekday=self.weekday,
+            opens=self.opens,
+            closes=self.closes,
+            closes_next_day=self.closes_next_day,
+        )
+
+
+class ChannelHoursException(IntervalFields, Orderable):
+    """A date on which a channel keeps other hours than usual, or is closed."""
+
+    channel = ParentalKey(ContactChannel, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField(_("date"))
+    closed = models.BooleanField(_("closed all day"), default=False)
+    label = models.CharField(
+        _("reason"), max_length=100, blank=True, help_text=_("For example: Black Friday.")
+    )
+    opens = models.TimeField(_("opens"), null=True, blank=True)
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("date"), FieldPanel("label"), FieldPanel("closed")]),
+        FieldRowPanel([FieldPanel("opens"), FieldPanel("closes"), FieldPanel("closes_next_day")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("special day")
+        verbose_name_plural = _("special days")
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.label}".strip()
+
+    def clean(self):
+        super().clean()
+        if self.closed:
+            self.opens = self.closes = None
+            self.closes_next_day = False
+            return
+        if self.opens is None or self.closes is None:
+            raise ValidationError(_("Give the opening and closing time, or tick “closed all day”."))
+        self.clean_interval()

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""The two commands a newcomer needs, with nothing installed but Python 3.11:
+
+    python3 dev.py demo    build everything and serve the demo shop at http://127.0.0.1:8000
+    python3 dev.py test    install what the tests need and run every check and test
+
+Both keep their virtual environments in .venvs/ and reinstall only when pyproject.toml changes.
+"""
+
+import argparse
+import glob
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENVS = ROOT / ".venvs"
+DEMO_ADMIN = ("admin", "demo-shop-admin")
+POSTGRES = "postgres://postgres@127.0.0.1:5432"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def say(message):
+    print(f"\n\033[1m==> {message}\033[0m", flush=True)
+
+
+def run(*args, env=None, check=True, **kwargs):
+    full_env = {**os.environ, **(env or {})}
+    result = subprocess.run([str(arg) for arg in args], env=full_env, cwd=ROOT, **kwargs)  # noqa: S603
+    if check and result.returncode != 0:
+        raise SystemExit(f"Failed ({result.returncode}): {' '.join(map(str, args))}")
+    return result
+
+
+def find_python(version):
+    """A working interpreter for ``version`` ("3.12"): on PATH, else among pyenv's versions."""
+    if sys.version_info[:2] == tuple(map(int, version.split("."))):
+        return sys.executable
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"))
+    for candidate in filter(None, candidates):
+        # A pyenv shim is on PATH even when that version is not selected, and then fails.
+        works = subprocess.run([candidate, "-c", "pass"], capture_output=True, check=False)
+        if works.returncode == 0:
+            return candidate
+    return None
+
+
+def ensure_venv(name, python, extras):
+    """A virtual environment with contactkit installed (editable) with ``extras``."""
+    path = VENVS / name
+    stamp = path / ".contactkit-installed"
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + extras.encode() + python.encode()
+    ).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return path / "bin" / "python"
+    say(f"Installing contactkit[{extras}] into {path.relative_to(ROOT)}")
+    if not (path / "bin" / "python").exists():
+        if python == sys.executable:
+            venv.create(path, with_pip=True)
+        else:
+            run(python, "-m", "venv", path)
+    py = path / "bin" / "python"
+    run(py, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(py, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]")
+    stamp.write_text(wanted)
+    return py
+
+
+def manage(py, *args, env=None, **kwargs):
+    return run(py, ROOT / "site" / "manage.py", *args, env=env, **kwargs)
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+
+def demo(args):
+    py = ensure_venv("demo", sys.executable, "site")
+    env = {"DJANGO_SETTINGS_MODULE": "demoshop.settings.dev"}
+    say("Preparing the demo database (SQLite)")
+    manage(py, "migrate", "--noinput", env=env, stdout=subprocess.DEVNULL)
+    manage(py, "load_demo_shop", env=env)
+    username, password = DEMO_ADMIN
+    manage(
+        py,
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model as g; U = g(); "
+        f"u = U.objects.filter(username='{username}').first() or "
+        f"U(username='{username}', email='admin@ceramica-alba.example'); "
+        f"u.is_staff = u.is_superuser = True; u.set_password('{password}'); u.save()",
+        env=env,
+    )
+    print(
+        "\n  The demo shop:   http://127.0.0.1:8000/\n"
+        "  Its admin:       http://127.0.0.1:8000/admin/\n"
+        f"  Admin login:     {username} / {password}\n",
+        flush=True,
+    )
+    manage(py, "runserver", f"127.0.0.1:{args.port}", env=env)
+
+
+# --- test ---------------------------------------------------------------------------------
+
+
+def postgres_up():
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_postgres():
+    if postgres_up():
+        return True
+    clusters = shutil.which("pg_lsclusters")
+    if clusters:
+        say("Starting PostgreSQL")
+        for line in subprocess.run(
+            [clusters, "--no-header"], capture_output=True, text=True, check=False
+        ).stdout.splitlines():
+            version, name = line.split()[:2]
+            subprocess.run(  # noqa: S603
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start"],  # noqa: S607
+                check=False,
+            )
+        for _attempt in range(30):
+            if postgres_up():
+                return True
+            time.sleep(1)
+    return False
+
+
+def ensure_debian_packages(commands):
+    """Install the Debian packages behind ``commands`` ({command: package}) that are missing."""
+    missing = sorted({pkg for command, pkg in commands.items() if not shutil.which(command)})
+    if not missing:
+        return
+    apt = shutil.which("apt-get")
+    if not apt:
+        raise SystemExit(f"Please install {', '.join(missing)}: the tests need them.")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    say(f"Installing {', '.join(missing)} with apt-get")
+    run(*sudo, apt, "update", "-qq")
+    run(*sudo, apt, "install", "-y", "-qq", *missing, env={"DEBIAN_FRONTEND": "noninteractive"})
+
+
+def test(args):
+    started = time.monotonic()
+    # xgettext checks that every string in the code is in the catalogues.
+    ensure_debian_packages({"xgettext": "gettext", "msgfmt": "gettext"})
+    combos = [("py311", sys.executable)]
+    py312 = find_python("3.12")
+    if py312:
+        combos.append(("py312", py312))
+    elif IN_CI:
+        raise SystemExit("Python 3.12 is needed for the Django 6.1 run and was not found.")
+    else:
+        say("Python 3.12 not found: running only Python 3.11 with Django 5.2")
+
+    envs = {name: ensure_venv(f"test-{name}", python, "test") for name, python in combos}
+    main_py = envs["py311"]
+
+    say("Lint: ruff")
+    run(main_py, "-m", "ruff", "check", ".")
+    run(main_py, "-m", "ruff", "format", "--check", ".")
+
+    have_postgres = ensure_postgres()
+    if not have_postgres:
+        if IN_CI:
+            raise SystemExit("PostgreSQL is not reachable on 127.0.0.1:5432.")
+        say("PostgreSQL is not reachable on 127.0.0.1:5432: running on SQLite only")
+
+    failures = []
+    for name, py in envs.items():
+        django = run(
+            py, "-c", "import django; print(django.get_version())", capture_output=True, text=True
+        ).stdout.strip()
+        databases = {"sqlite": {}}
+        if have_postgres:
+            databases["postgres"] = {"DATABASE_URL": f"{POSTGRES}/contactkit_{name}"}
+        for db_name, db_env in databases.items():
+            env = {"DJANGO_SETTINGS_MODULE": "demoshop.settings.test", **db_env}
+            label = f"Python {name[2]}.{name[3:]} · Django {django} · {db_name}"
+            say(f"{label}: manage.py check, makemigrations --check")
+            manage(py, "check", "--fail-level", "WARNING", env=env)
+            manage(py, "makemigrations", "--check", "--dry-run", env=env)
+            say(f"{label}: pytest")
+            result = run(py, "-m", "pytest", *args.pytest_args, env=env, check=False)
+            if result.returncode != 0:
+                failures.append(label)
+
+    minutes = (time.monotonic() - started) / 60
+    if failures:
+        say(f"Failed in {minutes:.1f} min: {'; '.join(failures)}")
+        raise SystemExit(1)
+    say(f"Everything passed in {minutes:.1f} min")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo_parser = commands.add_parser("demo", help="build and serve the demo shop")
+    demo_parser.add_argument("--port", type=int, default=8000)
+    demo_parser.set_defaults(func=demo)
+    test_parser = commands.add_parser("test", help="run every check and test")
+    test_parser.add_argument("pytest_args", nargs="*", help="passed on to pytest")
+    test_parser.set_defaults(func=test)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

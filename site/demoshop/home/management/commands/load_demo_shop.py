@@ -1,0 +1,305 @@
+"""Build the demo shop: an invented Spanish ceramics shop with its profile, people and channels.
+
+Safe to run again: it updates what it made before and never duplicates it.
+"""
+
+import datetime as dt
+import io
+
+import holidays
+from django.core.files.images import ImageFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from PIL import Image as PILImage
+from PIL import ImageDraw
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+
+from contactkit.profile.models import (
+    ChannelHoursException,
+    ContactChannel,
+    OpeningHoursInterval,
+    Person,
+    ReviewProfile,
+    StoreClosure,
+    StoreProfile,
+    TrustSeal,
+)
+from demoshop.home.models import HomePage
+
+MON_FRI = range(0, 5)
+
+PROFILE = {
+    "trade_name": "Cerámica Alba",
+    "legal_name": "Cerámica Alba Artesanos, S.L.",
+    "legal_form": "Sociedad Limitada (S.L.)",
+    "story": (
+        "Cerámica Alba nació en 2016 en un pequeño taller del barrio de Ruzafa, en Valencia. "
+        "Lucía Alba aprendió el oficio de su abuelo en Manises y hoy, con un equipo de seis "
+        "personas, tornea, esmalta y cuece a mano cada taza, plato y jarrón que vendemos.\n\n"
+        "Vendemos por internet a toda Europa, pero seguimos abriendo la puerta del taller: "
+        "si quieres ver cómo trabajamos, ven a visitarnos."
+    ),
+    "founding_date": dt.date(2016, 3, 14),
+    "number_of_employees": 6,
+    "time_zone": "Europe/Madrid",
+    "street_address": "Calle de Sueca, 27",
+    "postal_code": "46006",
+    "city": "Valencia",
+    "region": "Valencia",
+    "country": "ES",
+    "register_name": "Registro Mercantil de Valencia",
+    "register_entry": "Tomo 10234, Libro 7516, Folio 45, Hoja V-178234, Inscripción 1.ª",
+    "tax_id": "B98765431",
+    "vat_id": "ESB98765431",
+    "payment_methods": ["card", "paypal", "bizum", "bank_transfer"],
+    "countries_shipped_to": ["ES", "PT", "FR", "IT", "DE", "BE", "NL"],
+    "languages_spoken": ["es", "ca", "en"],
+}
+
+PEOPLE = [
+    (
+        "Lucía Alba Martínez",
+        "Fundadora y ceramista",
+        "Tornea cada pieza de la colección y responde en persona a los encargos especiales.",
+        "#8a3b24",
+    ),
+    (
+        "Javier Soler",
+        "Atención al cliente",
+        "Contesta el teléfono y el WhatsApp, y sigue cada pedido hasta que llega a tu casa.",
+        "#2f5d62",
+    ),
+    (
+        "Marta Ruiz",
+        "Envíos y devoluciones",
+        "Embala con mimo cada pedido y gestiona los cambios y devoluciones.",
+        "#5b4a8a",
+    ),
+]
+
+SPLIT_DAY = [(day, "09:00", "14:00") for day in MON_FRI] + [
+    (day, "16:00", "19:00") for day in MON_FRI
+]
+
+# (kind, label, fields, purposes, languages, reply time, weekly hours)
+CHANNELS = [
+    (
+        "phone",
+        "Atención al cliente",
+        {"phone": "+34960123456"},
+        ["sales", "support", "returns", "complaints"],
+        ["es", "ca", "en"],
+        None,
+        SPLIT_DAY + [(5, "10:00", "14:00")],
+    ),
+    (
+        "whatsapp",
+        "WhatsApp",
+        {"phone": "+34612345678"},
+        ["sales", "support"],
+        ["es", "en"],
+        60,
+        [(day, "09:00", "20:00") for day in MON_FRI],
+    ),
+    (
+        "email",
+        "Correo electrónico",
+        {"email": "hola@ceramica-alba.example"},
+        ["sales", "support", "returns", "complaints"],
+        ["es", "ca", "en"],
+        1440,
+        [],
+    ),
+    (
+        "form",
+        "Formulario de contacto",
+        {},
+        ["sales", "support", "returns", "complaints"],
+        ["es", "ca", "en"],
+        1440,
+        [],
+    ),
+    (
+        "store",
+        "Taller y tienda en Ruzafa",
+        {
+            "street_address": "Calle de Sueca, 27",
+            "postal_code": "46006",
+            "city": "Valencia",
+            "region": "Valencia",
+            "country": "ES",
+        },
+        ["sales", "returns"],
+        ["es", "ca"],
+        None,
+        [(day, "10:00", "14:00") for day in range(0, 6)]
+        + [(day, "17:00", "20:30") for day in MON_FRI],
+    ),
+    (
+        "instagram",
+        "",
+        {"url": "https://www.instagram.com/ceramica.alba.demo/"},
+        [],
+        ["es"],
+        240,
+        [],
+    ),
+    ("facebook", "", {"url": "https://www.facebook.com/ceramica.alba.demo"}, [], ["es"], 1440, []),
+    ("pinterest", "", {"url": "https://www.pinterest.es/ceramicaalbademo/"}, [], [], None, []),
+]
+
+
+class Command(BaseCommand):
+    help = "Create or update the demo shop: its profile, people, channels and pages."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            site = self.home_site()
+            profile = self.profile(site)
+            self.channels(site)
+            self.holidays(profile)
+        self.stdout.write(self.style.SUCCESS(f"Demo shop ready: {profile.name} at {site}."))
+
+    def home_site(self):
+        """Put a HomePage at the root of the default site, replacing Wagtail's welcome page."""
+        root = Page.get_first_root_node()
+        home = HomePage.objects.first()
+        if home is None:
+            home = root.add_child(
+                instance=HomePage(
+                    title="Cerámica Alba",
+                    slug="inicio",
+                    intro=(
+                        "<p>Cerámica hecha a mano en Valencia. Aquí tienes todo lo que necesitas "
+                        "para saber quiénes somos y cómo hablar con nosotros.</p>"
+                    ),
+                )
+            )
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            site = Site(is_default_site=True)
+        site.hostname, site.port, site.site_name = "127.0.0.1", 8000, "Cerámica Alba"
+        site.root_page = home
+        site.save()
+        # Wagtail's placeholder page is only in the way once the shop has its own home.
+        for welcome in root.get_children().exclude(pk=home.pk).filter(slug="home"):
+            if not welcome.get_children().exists():
+                welcome.delete()
+        return site
+
+    def profile(self, site):
+        profile = StoreProfile.for_site(site)
+        for field, value in PROFILE.items():
+            setattr(profile, field, value)
+        profile.logo = self.image("Logo Cerámica Alba", "CA", "#8a3b24", size=(240, 240))
+        profile.full_clean()
+        profile.save()
+
+        profile.people.all().delete()
+        for order, (name, role, bio, colour) in enumerate(PEOPLE):
+            initials = "".join(part[0] for part in name.split()[:2])
+            Person.objects.create(
+                profile=profile,
+                sort_order=order,
+                name=name,
+                role=role,
+                bio=bio,
+                photo=self.image(f"Foto de {name}", initials, colour, size=(320, 320)),
+            )
+        profile.seals.all().delete()
+        TrustSeal.objects.create(
+            profile=profile,
+            sort_order=0,
+            kind="seal",
+            name="Sello Tienda Artesana Verificada (demo)",
+            image=self.image("Sello Tienda Artesana", "✓", "#1f6f43", size=(160, 160)),
+            verification_url="https://sellos.example.org/verificar/ceramica-alba",
+        )
+        TrustSeal.objects.create(
+            profile=profile,
+            sort_order=1,
+            kind="code_of_conduct",
+            name="Código de buenas prácticas del comercio artesano (demo)",
+            verification_url="https://artesania.example.org/codigo-de-conducta",
+        )
+        profile.review_profiles.all().delete()
+        ReviewProfile.objects.create(
+            profile=profile,
+            sort_order=0,
+            name="Opiniones verificadas (demo)",
+            url="https://opiniones.example.org/tiendas/ceramica-alba",
+        )
+        return profile
+
+    def channels(self, site):
+        for order, (kind, label, fields, purposes, languages, reply, hours) in enumerate(CHANNELS):
+            channel = ContactChannel.objects.filter(site=site, kind=kind).first()
+            channel = channel or ContactChannel(site=site, kind=kind)
+            channel.sort_order = order
+            channel.label = label
+            channel.purposes = purposes
+            channel.languages = languages
+            channel.reply_time = reply
+            for field, value in fields.items():
+                setattr(channel, field, value)
+            channel.full_clean()
+            channel.save()
+            channel.hours.all().delete()
+            OpeningHoursInterval.objects.bulk_create(
+                OpeningHoursInterval(
+                    channel=channel,
+                    sort_order=index,
+                    weekday=day,
+                    opens=dt.time.fromisoformat(opens),
+                    closes=dt.time.fromisoformat(closes),
+                )
+                for index, (day, opens, closes) in enumerate(hours)
+            )
+            channel.exceptions.all().delete()
+            if kind == "phone":
+                self.black_friday(channel)
+
+    def black_friday(self, channel):
+        """The phone line keeps long hours on Black Friday, as a real shop would."""
+        today = dt.date.today()
+        for year in (today.year, today.year + 1):
+            november_first = dt.date(year, 11, 1)
+            first_friday = november_first + dt.timedelta(days=(4 - november_first.weekday()) % 7)
+            ChannelHoursException.objects.create(
+                channel=channel,
+                date=first_friday + dt.timedelta(weeks=3),
+                label="Black Friday",
+                opens=dt.time(9),
+                closes=dt.time(21),
+            )
+
+    def holidays(self, profile):
+        """Spanish national and Valencian holidays for this year and the next."""
+        today = dt.date.today()
+        calendar = holidays.Spain(subdiv="VC", years=[today.year, today.year + 1], language="es")
+        profile.closures.all().delete()
+        StoreClosure.objects.bulk_create(
+            StoreClosure(profile=profile, sort_order=index, date=date, label=name)
+            for index, (date, name) in enumerate(sorted(calendar.items()))
+        )
+
+    def image(self, title, text, colour, size):
+        """A plain generated image (initials on a colour), made once and reused after."""
+        Image = get_image_model()
+        existing = Image.objects.filter(title=title).first()
+        if existing:
+            return existing
+        canvas = PILImage.new("RGB", size, colour)
+        draw = ImageDraw.Draw(canvas)
+        box = draw.textbbox((0, 0), text, font_size=size[0] // 3)
+        draw.text(
+            ((size[0] - box[2]) / 2, (size[1] - box[3]) / 2),
+            text,
+            fill="#ffffff",
+            font_size=size[0] // 3,
+        )
+        buffer = io.BytesIO()
+        canvas.save(buffer, format="PNG")
+        filename = title.lower().replace(" ", "-") + ".png"
+        return Image.objects.create(title=title, file=ImageFile(buffer, name=filename))

@@ -1,0 +1,9 @@
+"""Running the demo on a laptop: debug on, SQLite, static files served as they are."""
+
+from .base import *
+
+DEBUG = True
+SECRET_KEY = "django-insecure-demo-shop-only-for-local-use"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

@@ -1,0 +1,42 @@
+"""Fixtures shared by the whole suite: a site with a home page, a logged-in editor."""
+
+import pytest
+from wagtail.models import Page, Site
+from wagtail.users.models import UserProfile
+
+from demoshop.home.models import HomePage
+
+
+@pytest.fixture
+def site(db):
+    """The default site, rooted at a demo HomePage."""
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="Tienda", slug="tienda"))
+    site = Site.objects.get(is_default_site=True)
+    site.root_page = home
+    site.hostname = "testserver"
+    site.port = 80
+    site.save()
+    return site
+
+
+def log_in_owner(client, django_user_model, language):
+    user = django_user_model.objects.create_superuser(
+        username=f"owner-{language}", email="owner@example.com", password="x"
+    )
+    UserProfile.get_for_user(user)
+    UserProfile.objects.filter(user=user).update(preferred_language=language)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(client, django_user_model, site):
+    """A shop owner logged in to the Wagtail admin, which they use in English."""
+    return log_in_owner(client, django_user_model, "en")
+
+
+@pytest.fixture
+def spanish_admin_client(client, django_user_model, site):
+    """A shop owner logged in to the Wagtail admin, which they use in Spanish."""
+    return log_in_owner(client, django_user_model, "es")
