@@ -100,8 +100,8 @@ def demo(args):
         env=env,
     )
     print(
-        "\n  The demo shop:   http://127.0.0.1:8000/\n"
-        "  Its admin:       http://127.0.0.1:8000/admin/\n"
+        f"\n  The demo shop:   http://127.0.0.1:{args.port}/\n"
+        f"  Its admin:       http://127.0.0.1:{args.port}/admin/\n"
         f"  Admin login:     {username} / {password}\n",
         flush=True,
     )

@@ -7,6 +7,7 @@ from contactkit.conf import contactkit_settings
 
 REQUIRED_APPS = {
     "wagtail.contrib.settings": "the store profile is a Wagtail site setting",
+    "wagtail.contrib.routable_page": "the contact and returns pages have sub-pages",
     "phonenumber_field": "channels store their phone numbers with django-phonenumber-field",
     "django_countries": "addresses store their country with django-countries",
 }
@@ -43,3 +44,19 @@ def check_theme_settings(app_configs=None, **kwargs):
             checks.Error("CONTACTKIT_THEME_DIRS must be a list of paths.", id="contactkit.E003")
         )
     return errors
+
+
+@checks.register(checks.Tags.staticfiles)
+def check_theme_finder(app_configs=None, **kwargs):
+    from django.conf import settings
+
+    finders = getattr(settings, "STATICFILES_FINDERS", [])
+    if "contactkit.themes.ThemeFinder" in finders:
+        return []
+    return [
+        checks.Warning(
+            "contactkit's theme stylesheets are not found by the static files finders.",
+            hint="Add 'contactkit.themes.ThemeFinder' to STATICFILES_FINDERS.",
+            id="contactkit.W001",
+        )
+    ]

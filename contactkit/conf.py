@@ -6,6 +6,9 @@ Read them as ``contactkit_settings.NAME`` (without the prefix); ``checks.py`` va
 from django.conf import settings
 
 DEFAULTS = {
+    # The template contactkit pages extend, so they sit inside the shop's header and footer.
+    # It must define the blocks "extra_head" (inside <head>) and "content" (inside <main>).
+    "BASE_TEMPLATE": "contactkit/standalone.html",
     # The theme used when a site has not picked one (a folder name under a theme directory).
     "THEME": "default",
     # Extra folders holding a project's own themes, searched before the ones contactkit ships.

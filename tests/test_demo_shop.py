@@ -64,3 +64,16 @@ def test_sitemap_lists_every_live_page(client, demo):
     body = response.content.decode()
     for page in Page.objects.live().exclude(depth=1).specific():
         assert f"<loc>{page.full_url}</loc>" in body
+
+
+def test_home_page_links_the_contact_about_and_returns_pages(client, demo):
+    body = client.get("/").content.decode()
+    for path in ("/contacto/", "/quienes-somos/", "/devoluciones/"):
+        assert f'href="{path}"' in body
+        assert client.get(path).status_code == 200
+
+
+def test_demo_pages_are_in_the_sitemap(client, demo):
+    body = client.get("/sitemap.xml").content.decode()
+    for path in ("contacto/", "quienes-somos/", "devoluciones/", "aviso-legal/"):
+        assert f"<loc>http://testserver/{path}</loc>" in body

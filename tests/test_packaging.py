@@ -63,8 +63,15 @@ def test_wheel_installs_into_a_fresh_wagtail_project_and_migrates(wheel, tmp_pat
     text = text.replace(
         "INSTALLED_APPS = [",
         'INSTALLED_APPS = [\n    "contactkit",\n    "phonenumber_field",\n    "django_countries",\n'
-        '    "wagtail.contrib.settings",',
+        '    "wagtail.contrib.settings",\n    "wagtail.contrib.routable_page",',
         1,
+    )
+    # The step docs/install.md asks for, so the themes' stylesheets are collected.
+    text += (
+        "\nSTATICFILES_FINDERS = [\n"
+        '    "django.contrib.staticfiles.finders.FileSystemFinder",\n'
+        '    "django.contrib.staticfiles.finders.AppDirectoriesFinder",\n'
+        '    "contactkit.themes.ThemeFinder",\n]\n'
     )
     settings.write_text(text)
     env = {

@@ -55,8 +55,8 @@ SOCIAL_KINDS = set(SOCIAL_HOSTS)
 
 
 class Purpose(models.TextChoices):
-    SALES = "sales", _("Sales and product questions")
-    SUPPORT = "support", _("Orders and support")
+    SALES = "sales", _("Product questions")
+    SUPPORT = "support", _("Order help")
     RETURNS = "returns", _("Returns")
     COMPLAINTS = "complaints", _("Complaints")
 

@@ -410,7 +410,10 @@ class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
     phone = PhoneNumberField(
         _("phone number"),
         blank=True,
-        help_text=_("For phone and WhatsApp. Include the country code for numbers abroad."),
+        help_text=_(
+            "For phone, WhatsApp and a store's own line. Include the country code for "
+            "numbers abroad."
+        ),
     )
     email = models.EmailField(_("email address"), blank=True, help_text=_("For email."))
     url = models.URLField(
@@ -610,7 +613,7 @@ class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
             raise ValidationError(errors)
         # Only the field that matches the kind is kept, so a channel never carries a stale
         # number or link that some page might show.
-        if self.kind not in PHONE_KINDS:
+        if self.kind not in PHONE_KINDS | {ChannelKind.STORE}:
             self.phone = ""
         if self.kind != ChannelKind.EMAIL:
             self.email = ""

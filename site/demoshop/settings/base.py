@@ -14,6 +14,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "django_countries",
     "wagtail.contrib.settings",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -96,11 +97,18 @@ USE_TZ = True
 
 PHONENUMBER_DEFAULT_REGION = "ES"
 
+LOCALE_PATHS = [PROJECT_DIR / "locale"]
+
 STATIC_ROOT = SITE_DIR / "static"
 STATIC_URL = "/static/"
 MEDIA_ROOT = SITE_DIR / "media"
 MEDIA_URL = "/media/"
 STATICFILES_DIRS = [PROJECT_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "contactkit.themes.ThemeFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -112,3 +120,6 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# contactkit pages sit inside the demo shop's own header and footer.
+CONTACTKIT_BASE_TEMPLATE = "base.html"

@@ -15,6 +15,7 @@ from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
+from contactkit.pages.models import AboutPage, ContactPage, LegalNoticePage, ReturnsPage
 from contactkit.profile.models import (
     ChannelHoursException,
     ContactChannel,
@@ -25,6 +26,7 @@ from contactkit.profile.models import (
     StoreProfile,
     TrustSeal,
 )
+from contactkit.returns.models import ReturnPolicy, ReturnStep
 from demoshop.home.models import HomePage
 
 MON_FRI = range(0, 5)
@@ -150,6 +152,94 @@ CHANNELS = [
 ]
 
 
+RETURN_STEPS = [
+    (
+        "Avísanos",
+        "Escríbenos por el formulario, por correo o por WhatsApp con tu número de pedido. "
+        "También puedes usar el formulario de desistimiento.",
+    ),
+    (
+        "Embala la pieza",
+        "Usa la caja original si la tienes: la cerámica viaja mejor bien protegida.",
+    ),
+    (
+        "Envíala o tráela",
+        "Te mandamos una etiqueta de envío gratuita, o tráela al taller de Ruzafa.",
+    ),
+    (
+        "Te devolvemos el dinero",
+        "En cuanto la recibimos y la revisamos, te devolvemos el importe por el mismo medio "
+        "de pago.",
+    ),
+]
+
+PAGES = [
+    (
+        ContactPage,
+        "contacto",
+        {
+            "title": "Contacto",
+            "show_in_menus": True,
+            "intro": "<p>Somos seis personas en un taller de Valencia y respondemos nosotros "
+            "mismos. Elige cómo prefieres hablar con nosotros.</p>",
+            "search_description": "Teléfono, WhatsApp, correo y taller de Cerámica Alba en "
+            "Valencia, con horarios y tiempos de respuesta.",
+        },
+    ),
+    (
+        AboutPage,
+        "quienes-somos",
+        {
+            "title": "Quiénes somos",
+            "show_in_menus": True,
+            "intro": "<p>Detrás de cada pieza hay una persona con nombre y apellidos.</p>",
+            "search_description": "La historia, el equipo y los datos de la empresa detrás de "
+            "Cerámica Alba.",
+        },
+    ),
+    (
+        ReturnsPage,
+        "devoluciones",
+        {
+            "title": "Devoluciones",
+            "show_in_menus": True,
+            "intro": "<p>Si una pieza no te convence, la devuelves sin complicaciones.</p>",
+            "search_description": "Cómo devolver un pedido de Cerámica Alba: plazos, costes y "
+            "formulario de desistimiento.",
+            "body": [
+                (
+                    "questions",
+                    {
+                        "heading": "Preguntas frecuentes",
+                        "questions": [
+                            {
+                                "question": "¿Y si la pieza llega rota?",
+                                "answer": "<p>Mándanos una foto en las 48 horas siguientes y "
+                                "te enviamos otra o te devolvemos el dinero, sin coste.</p>",
+                            },
+                            {
+                                "question": "¿Puedo cambiar el color de una taza?",
+                                "answer": "<p>Sí: elige el cambio al avisarnos y te enviamos "
+                                "la nueva cuando recibamos la tuya.</p>",
+                            },
+                        ],
+                    },
+                )
+            ],
+        },
+    ),
+    (
+        LegalNoticePage,
+        "aviso-legal",
+        {
+            "title": "Aviso legal",
+            "show_in_menus": False,
+            "search_description": "Datos identificativos de Cerámica Alba Artesanos, S.L.",
+        },
+    ),
+]
+
+
 class Command(BaseCommand):
     help = "Create or update the demo shop: its profile, people, channels and pages."
 
@@ -159,6 +249,8 @@ class Command(BaseCommand):
             profile = self.profile(site)
             self.channels(site)
             self.holidays(profile)
+            self.return_policy(site)
+            self.pages(site.root_page.specific)
         self.stdout.write(self.style.SUCCESS(f"Demo shop ready: {profile.name} at {site}."))
 
     def home_site(self):
@@ -213,7 +305,7 @@ class Command(BaseCommand):
             sort_order=0,
             kind="seal",
             name="Sello Tienda Artesana Verificada (demo)",
-            image=self.image("Sello Tienda Artesana", "✓", "#1f6f43", size=(160, 160)),
+            image=self.image("Sello Tienda Artesana", "TA", "#1f6f43", size=(160, 160)),
             verification_url="https://sellos.example.org/verificar/ceramica-alba",
         )
         TrustSeal.objects.create(
@@ -283,6 +375,38 @@ class Command(BaseCommand):
             StoreClosure(profile=profile, sort_order=index, date=date, label=name)
             for index, (date, name) in enumerate(sorted(calendar.items()))
         )
+
+    def return_policy(self, site):
+        policy = ReturnPolicy.for_site(site)
+        policy.window = "MerchantReturnFiniteReturnWindow"
+        policy.return_days = 30
+        policy.applicable_countries = PROFILE["countries_shipped_to"]
+        policy.return_country = "ES"
+        policy.item_conditions = ["NewCondition"]
+        policy.return_methods = ["ReturnByMail", "ReturnInStore"]
+        policy.fees = "FreeReturn"
+        policy.refund_types = ["FullRefund", "ExchangeRefund"]
+        policy.refund_days = 14
+        policy.non_returnable_items = (
+            "Piezas personalizadas con nombre o dedicatoria\n"
+            "Piezas de la sección «Segunda oportunidad» (con pequeños defectos)"
+        )
+        policy.full_clean()
+        policy.save()
+        policy.steps.all().delete()
+        for order, (title, text) in enumerate(RETURN_STEPS):
+            ReturnStep.objects.create(policy=policy, sort_order=order, title=title, text=text)
+
+    def pages(self, home):
+        """The contactkit pages under the home page, in the menu, in a fixed order."""
+        for model, slug, fields in PAGES:
+            page = model.objects.child_of(home).filter(slug=slug).first()
+            if page is None:
+                page = home.add_child(instance=model(slug=slug, **fields))
+            else:
+                for name, value in fields.items():
+                    setattr(page, name, value)
+                page.save_revision().publish()
 
     def image(self, title, text, colour, size):
         """A plain generated image (initials on a colour), made once and reused after."""

@@ -1,0 +1,1 @@
+"""The pages shoppers read: Contact, About us, Returns and the legal notice."""

@@ -1,0 +1,243 @@
+"""Everything known about one shop, loaded once per request in a fixed number of queries.
+
+Pages, the structured data, the legal notice and the vCard all read the shop through
+:class:`Shop`, so they share one set of queries and can never disagree.
+"""
+
+import itertools
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.images import get_image_model
+from wagtail.models import Site
+
+from contactkit.profile import hours, verification
+from contactkit.profile.availability import Status
+from contactkit.profile.choices import SOCIAL_KINDS, ChannelKind, Purpose
+from contactkit.profile.models import ContactChannel, StoreProfile
+from contactkit.wording import and_list
+
+
+@dataclass
+class ChannelView:
+    """A channel as a page shows it: the channel, its schedule and its status at render time."""
+
+    channel: ContactChannel
+    schedule: object
+    status: Status | None
+    shop: "Shop"
+
+    def __getattr__(self, name):
+        return getattr(self.channel, name)
+
+    @property
+    def has_hours(self):
+        return self.schedule.has_hours
+
+    @cached_property
+    def status_text(self):
+        """What a shopper reads first: open now until…, or when it opens next."""
+        return hours.status_text(self.status, self.shop.now) if self.status else None
+
+    @cached_property
+    def today_text(self):
+        return hours.today_text(self.status) if self.status else ""
+
+    @property
+    def href(self):
+        """The channel's link; a contact form without a page of its own leads to the form on
+        the contact page."""
+        if self.kind == ChannelKind.FORM and not self.channel.page_id:
+            contact = self.shop.contact_page
+            return f"{contact.url}#contact-form" if contact else ""
+        return self.channel.href
+
+    @property
+    def map_url(self):
+        return verification.map_url(self.channel)
+
+    @cached_property
+    def week_rows(self):
+        return hours.week_rows(self.schedule) if self.has_hours else []
+
+
+@dataclass
+class ChannelGroup:
+    heading: str
+    purposes: list
+    channels: list
+
+
+class Shop:
+    """The store profile, channels, people and returns policy of one site."""
+
+    def __init__(self, site, request=None, now=None):
+        self.site = site
+        self.request = request
+        self.now = now or timezone.now()
+
+    @classmethod
+    def for_request(cls, request):
+        """The shop of the request's site, built once per request."""
+        if not hasattr(request, "_contactkit_shop"):
+            request._contactkit_shop = cls(Site.find_for_request(request), request=request)
+        return request._contactkit_shop
+
+    @classmethod
+    def for_site(cls, site, now=None):
+        return cls(site, now=now)
+
+    # --- the profile ---------------------------------------------------------------------
+
+    @cached_property
+    def profile(self):
+        if self.request is not None:
+            return StoreProfile.for_request(self.request)
+        return StoreProfile.for_site(self.site)
+
+    @cached_property
+    def people(self):
+        return list(self.profile.people.prefetch_related(_with_renditions("photo")))
+
+    @cached_property
+    def seals(self):
+        return [seal for seal in self._seals if seal.kind == "seal"]
+
+    @cached_property
+    def codes_of_conduct(self):
+        return [seal for seal in self._seals if seal.kind == "code_of_conduct"]
+
+    @cached_property
+    def _seals(self):
+        return list(self.profile.seals.prefetch_related(_with_renditions("image")))
+
+    @cached_property
+    def review_profiles(self):
+        return list(self.profile.review_profiles.all())
+
+    @cached_property
+    def closures(self):
+        return list(self.profile.closures.all())
+
+    @property
+    def register_search_url(self):
+        return verification.register_search_url(self.profile)
+
+    @property
+    def vat_check_url(self):
+        return verification.vat_check_url(self.profile.vat_id)
+
+    @cached_property
+    def contact_page(self):
+        """The site's first live contact page, where the contact form lives."""
+        from contactkit.pages.models import ContactPage
+
+        return (
+            ContactPage.objects.live()
+            .descendant_of(self.site.root_page, inclusive=True)
+            .order_by("path")
+            .first()
+        )
+
+    @property
+    def has_legal_notice(self):
+        """Whether there is anything to identify the shop by (else no legal notice is shown)."""
+        profile = self.profile
+        return any(
+            (profile.name, profile.legal_name, profile.has_address, profile.tax_id, self.email)
+        )
+
+    @property
+    def home_url(self):
+        return self.site.root_url + "/"
+
+    # --- channels ------------------------------------------------------------------------
+
+    @cached_property
+    def channels(self):
+        """Every channel in the editor's order, with its schedule and current status."""
+        views = []
+        for channel in ContactChannel.objects.for_site(self.site).select_related("page"):
+            schedule = channel.schedule(self.profile, closures=self.closures)
+            status = schedule.status(self.now) if schedule.has_hours else None
+            views.append(ChannelView(channel, schedule, status, self))
+        return views
+
+    @property
+    def direct_channels(self):
+        """Channels that reach a person from afar: not social profiles, not stores."""
+        return [
+            view
+            for view in self.channels
+            if view.kind not in SOCIAL_KINDS and view.kind != ChannelKind.STORE
+        ]
+
+    @property
+    def social_channels(self):
+        return [view for view in self.channels if view.kind in SOCIAL_KINDS]
+
+    @property
+    def stores(self):
+        return [view for view in self.channels if view.kind == ChannelKind.STORE]
+
+    def first(self, kind):
+        return next((view for view in self.channels if view.kind == kind), None)
+
+    @property
+    def email(self):
+        found = self.first(ChannelKind.EMAIL)
+        return found.email if found else ""
+
+    @property
+    def phone(self):
+        found = self.first(ChannelKind.PHONE) or self.first(ChannelKind.WHATSAPP)
+        return found.phone if found else None
+
+    def channel_groups(self):
+        """Direct channels grouped by what they are for, each channel listed once.
+
+        Channels that serve the same purposes share a group; channels for everything come
+        first, under a heading that says so.
+        """
+        all_purposes = [value for value, _label in Purpose.choices]
+
+        def key(view):
+            picked = view.purposes or all_purposes
+            return tuple(value for value in all_purposes if value in picked)
+
+        ordered = sorted(self.direct_channels, key=lambda view: (-len(key(view)), key(view)))
+        groups = []
+        for purposes, views in itertools.groupby(ordered, key=key):
+            if list(purposes) == all_purposes:
+                heading = _("For anything")
+            else:
+                labels = [str(label) for value, label in Purpose.choices if value in purposes]
+                # "Product questions and order help": one phrase, capitalised once.
+                heading = and_list(
+                    [labels[0]] + [label[:1].lower() + label[1:] for label in labels[1:]]
+                )
+            groups.append(
+                ChannelGroup(heading=heading, purposes=list(purposes), channels=list(views))
+            )
+        return groups
+
+    # --- returns -------------------------------------------------------------------------
+
+    @cached_property
+    def return_policy(self):
+        from contactkit.returns.models import ReturnPolicy
+
+        if self.request is not None:
+            policy = ReturnPolicy.for_request(self.request)
+        else:
+            policy = ReturnPolicy.for_site(self.site)
+        policy.prefetched_steps = list(policy.steps.all())
+        return policy
+
+
+def _with_renditions(field):
+    """Prefetch an image field with its renditions, so pictures cost no query per item."""
+    return Prefetch(field, queryset=get_image_model().objects.prefetch_renditions())

@@ -1,0 +1,209 @@
+"""The returns policy in words, generated from its rules so the text never contradicts them.
+
+Each sentence is one translatable message with named placeholders, so a translator can
+reorder it freely; numbers, amounts and country names follow the active language.
+"""
+
+import contextlib
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
+
+from contactkit.returns.choices import RefundType, ReturnFees, ReturnWindow
+from contactkit.returns.models import EEA_COUNTRIES
+from contactkit.wording import and_list, or_list
+
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+
+# The checkbox labels are capitalised for the admin; inside a sentence the shopper reads these.
+REFUND_PHRASES = {
+    RefundType.FULL: pgettext_lazy("what the shopper gets back", "a full refund"),
+    RefundType.EXCHANGE: pgettext_lazy("what the shopper gets back", "an exchange"),
+    RefundType.STORE_CREDIT: pgettext_lazy("what the shopper gets back", "store credit"),
+}
+
+
+@dataclass(frozen=True)
+class PolicySection:
+    """One part of the policy as a shopper reads it: a heading, sentences and maybe a list.
+
+    ``key`` is a stable id (for anchors and tests); the other texts are translated plain
+    text, escaped by the template that shows them.
+    """
+
+    key: str
+    heading: str
+    sentences: tuple[str, ...]
+    items: tuple[str, ...] = ()
+
+
+def describe(policy, profile, *, language=None):
+    """The sections of ``policy`` in words, in ``language`` or else the active language.
+
+    ``profile`` is the shop's :class:`~contactkit.profile.models.StoreProfile`, which gives
+    the countries when the policy names none. A policy without returns only says so and
+    where it applies; sections with nothing to say are left out.
+    """
+    with translation.override(language) if language else contextlib.nullcontext():
+        countries = policy.countries(profile)
+        sections = [_window(policy, countries)]
+        if policy.accepts_returns:
+            sections += [
+                _conditions(policy),
+                _methods(policy),
+                _costs(policy),
+                _refund(policy),
+                _exclusions(policy),
+            ]
+        sections.append(_countries(countries))
+        return [section for section in sections if section]
+
+
+def format_money(amount, currency):
+    """``amount`` in ``currency`` as the active language writes it: "€4.95", "4,95 €"."""
+    number = number_format(amount, decimal_pos=2, use_l10n=True)
+    code = (currency or "").strip().upper()
+    symbol = CURRENCY_SYMBOLS.get(code, code)
+    if not symbol:
+        return number
+    if (translation.get_language() or "").split("-")[0] == "en":
+        return f"{symbol}{number}" if symbol != code else f"{code}\N{NO-BREAK SPACE}{number}"
+    # A no-break space keeps the amount and its currency on one line.
+    return f"{number}\N{NO-BREAK SPACE}{symbol}"
+
+
+def _window(policy, countries):
+    if policy.window == ReturnWindow.NOT_PERMITTED:
+        sentences = [_("We do not accept returns.")]
+        if any(country.code in EEA_COUNTRIES for country in countries):
+            sentences.append(
+                _(
+                    "This does not affect your legal right to withdraw from an online purchase "
+                    "within 14 days, except for the items the law excludes."
+                )
+            )
+        return PolicySection("window", _("Returns"), tuple(sentences))
+    if policy.is_finite:
+        if not policy.return_days:
+            return None
+        sentence = ngettext(
+            "You have %(days)s day from the day you receive your order to return it.",
+            "You have %(days)s days from the day you receive your order to return it.",
+            policy.return_days,
+        ) % {"days": policy.return_days}
+    else:
+        sentence = _("You can return items at any time: there is no time limit.")
+    return PolicySection("window", _("How long you have"), (sentence,))
+
+
+def _conditions(policy):
+    labels = _labels(policy, "item_conditions")
+    if not labels:
+        return None
+    if len(labels) == 1:
+        lead = _("Items must be:")
+    else:
+        lead = _("Items must be in one of these conditions:")
+    return PolicySection("conditions", _("Condition of the items"), (lead,), labels)
+
+
+def _methods(policy):
+    labels = _labels(policy, "return_methods")
+    if not labels:
+        return None
+    return PolicySection("methods", _("Ways to return"), (_("You can return items:"),), labels)
+
+
+def _costs(policy):
+    sentences = []
+    if policy.fees == ReturnFees.FREE:
+        sentences.append(_("Returns are free: we pay the return shipping."))
+    elif policy.fees == ReturnFees.CUSTOMER:
+        sentences.append(_("You pay the cost of sending the item back."))
+    elif policy.fees == ReturnFees.FIXED_FEE and policy.fee_amount is not None:
+        sentences.append(
+            _("Returns cost %(amount)s, deducted from your refund.")
+            % {"amount": format_money(policy.fee_amount, policy.currency)}
+        )
+    if policy.restocking_fee_percent:
+        sentences.append(
+            _("We keep %(percent)s%% of the price for restocking.")
+            % {"percent": _plain_number(policy.restocking_fee_percent)}
+        )
+    if not sentences:
+        return None
+    return PolicySection("costs", _("What a return costs"), tuple(sentences))
+
+
+def _refund(policy):
+    phrases = [str(REFUND_PHRASES[kind]) for kind in RefundType if kind in policy.refund_types]
+    sentences = []
+    if len(phrases) == 1:
+        sentences.append(_("You get %(refund)s.") % {"refund": phrases[0]})
+    elif phrases:
+        sentences.append(_("You can choose: %(choices)s.") % {"choices": or_list(phrases)})
+    # An exchange gives nothing back to wait for, so a refund delay would only confuse.
+    if policy.refund_days and policy.refund_types != [RefundType.EXCHANGE]:
+        sentences.append(
+            ngettext(
+                "We refund you within %(days)s day of receiving the return.",
+                "We refund you within %(days)s days of receiving the return.",
+                policy.refund_days,
+            )
+            % {"days": policy.refund_days}
+        )
+    if not sentences:
+        return None
+    return PolicySection("refund", _("What you get back"), tuple(sentences))
+
+
+def _exclusions(policy):
+    items = tuple(policy.non_returnable_list())
+    if not items:
+        return None
+    return PolicySection(
+        "exclusions",
+        _("What cannot be returned"),
+        (_("These items cannot be returned:"),),
+        items,
+    )
+
+
+def _countries(countries):
+    names = sorted((str(country.name) for country in countries), key=_sort_key)
+    if not names:
+        return None
+    return PolicySection(
+        "countries",
+        _("Where this policy applies"),
+        (
+            _("This policy applies to orders shipped to %(countries)s.")
+            % {"countries": and_list(names)},
+        ),
+    )
+
+
+def _labels(policy, field_name):
+    values = getattr(policy, field_name)
+    return tuple(str(label) for label in policy._meta.get_field(field_name).labels(values))
+
+
+def _plain_number(value):
+    """``value`` without trailing zeros (10, 12.5), in the active language's notation."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    else:
+        value = value.normalize()
+    return number_format(value, use_l10n=True)
+
+
+def _sort_key(name):
+    # Accents must not send "Bélgica" after "Bulgaria".
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()

@@ -1,0 +1,414 @@
+"""The shop's schema.org JSON-LD: the one place where search engines' view of the shop is built.
+
+Everything comes from a :class:`contactkit.profile.shop.Shop`, so the structured data says what
+the pages say. A property is left out when its value is unknown: the graph never holds empty
+strings, empty lists or nulls. Enumeration values are full ``https://schema.org/`` URLs,
+countries ISO 3166-1 alpha-2 codes and phone numbers E.164.
+
+Building the graph costs a fixed number of queries whatever the number of channels: the shop
+loads channels with their hours in one go, and the few pages linked to are looked up once.
+"""
+
+import datetime as dt
+import json
+from functools import cached_property
+from urllib.parse import urljoin
+
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from wagtail.images.models import SourceImageIOError
+from wagtail.models import Page
+
+from contactkit.pages.models import AboutPage, ContactPage, ReturnsPage
+from contactkit.profile.choices import PHONE_KINDS, ChannelKind, Purpose
+from contactkit.returns.choices import ReturnFees
+
+__all__ = ["ORGANISATION_TYPE", "graph", "json_ld", "organisation", "script_tag"]
+
+ORGANISATION_TYPE = "OnlineStore"
+
+SCHEMA_ORG = "https://schema.org/"
+
+# Special days further ahead than this are left out: they would make every page heavier for
+# little use, and they come into the window in time for search engines to pick them up.
+SPECIAL_DAYS_AHEAD = 60
+
+LOGO_FILTER = "max-512x512"
+
+DAYS_OF_WEEK = [
+    SCHEMA_ORG + day
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+]
+
+CONTACT_POINT_KINDS = [
+    ChannelKind.PHONE,
+    ChannelKind.WHATSAPP,
+    ChannelKind.EMAIL,
+    ChannelKind.FORM,
+    ChannelKind.CHAT,
+]
+
+# Google reads contactType as free text and documents "customer service" for general lines.
+CONTACT_TYPES = {
+    Purpose.SALES: "sales",
+    Purpose.SUPPORT: "customer support",
+    Purpose.RETURNS: "returns",
+    Purpose.COMPLAINTS: "complaints",
+}
+GENERAL_CONTACT_TYPE = "customer service"
+
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def organisation(shop, *, base_url: str | None = None) -> dict:
+    """The shop as one schema.org node (a dict), of type :data:`ORGANISATION_TYPE`.
+
+    ``base_url`` is the address the shop is served at, such as ``https://shop.example``; it
+    defaults to the root URL of ``shop.site``. The node's ``@id`` is
+    ``{base_url}/#organisation`` and its ``url`` ``{base_url}/``.
+    """
+    return _Builder(shop, base_url).organisation()
+
+
+def graph(shop, *, page=None, base_url: str | None = None) -> dict:
+    """The JSON-LD document: the organisation and, when ``page`` is given, the web page.
+
+    ``page`` is the Wagtail page being rendered; a contact page becomes a ``ContactPage``, an
+    about page an ``AboutPage`` and any other page a ``WebPage``, each about the shop.
+    """
+    builder = _Builder(shop, base_url)
+    nodes = [builder.organisation()]
+    # Templates pass whatever their context calls "page", which may be a paginator's page.
+    if isinstance(page, Page):
+        nodes.append(builder.web_page(page))
+    return {"@context": "https://schema.org", "@graph": nodes}
+
+
+def json_ld(shop, *, page=None, base_url: str | None = None) -> str:
+    """The graph as strict JSON that is safe inside ``<script type="application/ld+json">``.
+
+    Keys are sorted so the output is stable. ``<``, ``>`` and ``&`` are written as JSON
+    escapes, so text typed by an editor can never close the script element.
+    """
+    text = json.dumps(
+        graph(shop, page=page, base_url=base_url),
+        ensure_ascii=False,
+        allow_nan=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return text.translate(_SCRIPT_SAFE)
+
+
+def script_tag(shop, *, page=None, base_url: str | None = None) -> SafeString:
+    """The complete ``<script type="application/ld+json">`` element for a page's ``<head>``."""
+    # json_ld() escapes every character that could end the element or start markup.
+    text = mark_safe(json_ld(shop, page=page, base_url=base_url))  # noqa: S308
+    return format_html('<script type="application/ld+json">{}</script>', text)
+
+
+class _Builder:
+    """Builds the nodes of one graph, sharing the lookups they need."""
+
+    def __init__(self, shop, base_url):
+        self.shop = shop
+        self.profile = shop.profile
+        self.base_url = (shop.site.root_url if base_url is None else base_url).rstrip("/")
+        self.organisation_id = f"{self.base_url}/#organisation"
+        self.today = shop.now.astimezone(self.profile.zone).date()
+
+    # --- the organisation ----------------------------------------------------------------
+
+    def organisation(self):
+        profile, shop = self.profile, self.shop
+        return _compact(
+            {
+                "@type": ORGANISATION_TYPE,
+                "@id": self.organisation_id,
+                "name": profile.name,
+                "legalName": profile.legal_name,
+                "url": self.base_url + "/",
+                "logo": self.logo_url(),
+                "description": profile.story.strip(),
+                "email": shop.email,
+                "telephone": _e164(shop.phone),
+                "address": _postal_address(profile),
+                "vatID": profile.vat_id,
+                "taxID": profile.tax_id,
+                "foundingDate": _iso_date(profile.founding_date),
+                "numberOfEmployees": _node(
+                    "QuantitativeValue", {"value": profile.number_of_employees}
+                ),
+                "knowsLanguage": list(profile.languages_spoken),
+                "sameAs": [view.url for view in shop.social_channels if view.url],
+                "contactPoint": _present(
+                    self.contact_point(view)
+                    for view in shop.channels
+                    if view.kind in CONTACT_POINT_KINDS
+                ),
+                "department": _present(self.store(view) for view in shop.stores),
+                "hasMerchantReturnPolicy": self.return_policy(),
+            }
+        )
+
+    def logo_url(self):
+        logo = self.profile.logo
+        if logo is None:
+            return None
+        try:
+            rendition = logo.get_rendition(LOGO_FILTER)
+        except SourceImageIOError:
+            # A logo whose file went missing must not take every page of the shop down.
+            return None
+        # Not rendition.full_url: that prefixes the admin's address, which may not be the shop's.
+        return urljoin(self.base_url + "/", rendition.url)
+
+    # --- channels ------------------------------------------------------------------------
+
+    def contact_point(self, view):
+        """A ContactPoint for a phone, WhatsApp, email, form or chat channel, if reachable."""
+        telephone = _e164(view.phone) if view.kind in PHONE_KINDS else None
+        email = view.email if view.kind == ChannelKind.EMAIL else None
+        if view.kind == ChannelKind.WHATSAPP:
+            url = view.href
+        elif view.kind == ChannelKind.CHAT:
+            url = view.url
+        elif view.kind == ChannelKind.FORM:
+            url = self.form_url(view)
+        else:
+            url = None
+        if not (telephone or email or url):
+            return None
+        return _node(
+            "ContactPoint",
+            {
+                "contactType": _contact_type(view.purposes),
+                "name": str(view.display_label),
+                "telephone": telephone,
+                "email": email,
+                "url": url,
+                "availableLanguage": list(view.languages),
+                "hoursAvailable": self.opening_hours(view.schedule),
+            },
+        )
+
+    def form_url(self, view):
+        # The channel's help text promises the contact page when no page is picked.
+        page = view.page if view.page and view.page.live else self.contact_page
+        return self.page_url(page) if page else None
+
+    def store(self, view):
+        """A Store for a physical store channel with an address."""
+        address = _postal_address(view)
+        if address is None:
+            return None
+        return _node(
+            "Store",
+            {
+                "name": view.label or self.profile.name,
+                "address": address,
+                "telephone": _e164(view.phone),
+                "openingHoursSpecification": self.opening_hours(view.schedule),
+            },
+        )
+
+    def opening_hours(self, schedule):
+        """OpeningHoursSpecifications: the weekly hours, then the special days coming up."""
+        return _weekly_hours(schedule.weekly) + self.special_days(schedule.exceptions)
+
+    def special_days(self, exceptions):
+        last = self.today + dt.timedelta(days=SPECIAL_DAYS_AHEAD)
+        specs = []
+        for exception in exceptions:
+            if not self.today <= exception.date < last:
+                continue
+            day = exception.date.isoformat()
+            # Google's documented way to say "closed all day" on a date.
+            hours = [_opens_closes(interval) for interval in exception.intervals] or [
+                ("00:00", "00:00")
+            ]
+            specs += [
+                {
+                    "@type": "OpeningHoursSpecification",
+                    "validFrom": day,
+                    "validThrough": day,
+                    "opens": opens,
+                    "closes": closes,
+                }
+                for opens, closes in hours
+            ]
+        return specs
+
+    # --- returns -------------------------------------------------------------------------
+
+    def return_policy(self):
+        """The MerchantReturnPolicy, or None if the shop has not set its policy up."""
+        policy = self.shop.return_policy
+        if policy.pk is None or not policy.is_set_up:
+            return None
+        return_country = policy.return_country or self.profile.country
+        node = {
+            "@type": "MerchantReturnPolicy",
+            "applicableCountry": [country.code for country in policy.countries(self.profile)],
+            "returnPolicyCountry": return_country.code if return_country else None,
+            "returnPolicyCategory": SCHEMA_ORG + policy.window,
+        }
+        if policy.accepts_returns:
+            node |= {
+                "merchantReturnDays": policy.return_days if policy.is_finite else None,
+                "returnMethod": _enumeration(policy.return_methods),
+                "returnFees": SCHEMA_ORG + policy.fees,
+                "returnShippingFeesAmount": (
+                    _node(
+                        "MonetaryAmount",
+                        {"value": _number(policy.fee_amount), "currency": policy.currency},
+                    )
+                    if policy.fees == ReturnFees.FIXED_FEE
+                    else None
+                ),
+                "restockingFee": _number(policy.restocking_fee_percent),
+                "refundType": _enumeration(policy.refund_types),
+                "itemCondition": _enumeration(policy.item_conditions),
+                "merchantReturnLink": self.page_url(self.returns_page),
+            }
+        return _compact(node)
+
+    # --- pages ---------------------------------------------------------------------------
+
+    def web_page(self, page):
+        page_class = page.specific_class or type(page)
+        if issubclass(page_class, ContactPage):
+            page_type = "ContactPage"
+        elif issubclass(page_class, AboutPage):
+            page_type = "AboutPage"
+        else:
+            page_type = "WebPage"
+        url = self.page_url(page)
+        shop_ref = {"@id": self.organisation_id}
+        return _compact(
+            {
+                "@type": page_type,
+                "@id": f"{url}#webpage" if url else None,
+                "url": url,
+                "name": page.title,
+                "inLanguage": translation.get_language(),
+                "publisher": shop_ref,
+                "about": shop_ref if page_type != "WebPage" else None,
+            }
+        )
+
+    @cached_property
+    def returns_page(self):
+        return self._first_live(ReturnsPage)
+
+    @property
+    def contact_page(self):
+        return self.shop.contact_page
+
+    def _first_live(self, page_class):
+        """The site's first live page of ``page_class`` in tree order, in one query."""
+        pages = page_class.objects.live().descendant_of(self.shop.site.root_page, inclusive=True)
+        return pages.order_by("path").first()
+
+    def page_url(self, page):
+        """The absolute URL of ``page``, on ``base_url`` when the page is on the shop's site."""
+        if page is None:
+            return None
+        # With the request, the sites' root paths are read once per request, not per page.
+        parts = page.get_url_parts(request=self.shop.request)
+        if parts is None or parts[2] is None:
+            return None
+        site_id, root_url, path = parts
+        return (self.base_url if site_id == self.shop.site.pk else root_url) + path
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def _compact(node):
+    """``node`` without its unknown properties: None, empty strings, empty lists or nodes."""
+    return {key: value for key, value in node.items() if value not in (None, "", [], {})}
+
+
+def _node(schema_type, properties):
+    """A typed node of the known ``properties``, or None when none is known."""
+    known = _compact(properties)
+    return {"@type": schema_type, **known} if known else None
+
+
+def _present(nodes):
+    return [node for node in nodes if node]
+
+
+def _enumeration(members):
+    return [SCHEMA_ORG + member for member in members]
+
+
+def _e164(phone):
+    return phone.as_e164 if phone else None
+
+
+def _iso_date(date):
+    return date.isoformat() if date else None
+
+
+def _number(decimal):
+    """A Decimal as a JSON number: 10 for 10.00, 4.95 for 4.95."""
+    if decimal is None:
+        return None
+    return int(decimal) if decimal == decimal.to_integral_value() else float(decimal)
+
+
+def _postal_address(place):
+    return _node(
+        "PostalAddress",
+        {
+            "streetAddress": place.street_address,
+            "postalCode": place.postal_code,
+            "addressLocality": place.city,
+            "addressRegion": place.region,
+            "addressCountry": place.country.code if place.country else None,
+        },
+    )
+
+
+def _contact_type(purposes):
+    """One contactType: the general one for channels for anything, else the first purpose's."""
+    terms = [term for purpose, term in CONTACT_TYPES.items() if purpose in purposes]
+    if not terms or len(terms) == len(CONTACT_TYPES):
+        return GENERAL_CONTACT_TYPE
+    return terms[0]
+
+
+def _opens_closes(interval):
+    """The wall-clock opening and closing times; closing earlier than opening means next day."""
+    opens = f"{interval.opens:%H:%M}"
+    closes = f"{interval.closes:%H:%M}"
+    if interval.closes_next_day and interval.closes == interval.opens:
+        # Equal times would read as closed: a full day ends a minute early instead, as in
+        # Google's documented 00:00-23:59 for round the clock.
+        minute = (interval.opens.hour * 60 + interval.opens.minute - 1) % (24 * 60)
+        closes = f"{minute // 60:02d}:{minute % 60:02d}"
+    return opens, closes
+
+
+def _weekly_hours(weekly):
+    """One specification per distinct pair of times, listing the days it applies to."""
+    days_by_hours = {}
+    for interval in weekly:
+        days = days_by_hours.setdefault(_opens_closes(interval), [])
+        if interval.weekday not in days:
+            days.append(interval.weekday)
+    specs = []
+    for (opens, closes), days in days_by_hours.items():
+        day_urls = [DAYS_OF_WEEK[day] for day in days]
+        specs.append(
+            {
+                "@type": "OpeningHoursSpecification",
+                "dayOfWeek": day_urls[0] if len(day_urls) == 1 else day_urls,
+                "opens": opens,
+                "closes": closes,
+            }
+        )
+    return specs
