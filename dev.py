@@ -156,8 +156,9 @@ def ensure_debian_packages(commands):
 
 def test(args):
     started = time.monotonic()
-    # xgettext checks that every string in the code is in the catalogues.
-    ensure_debian_packages({"xgettext": "gettext", "msgfmt": "gettext"})
+    # xgettext checks that every string in the code is in the catalogues; the browser tests
+    # drive Debian's Chromium (Playwright's own browser download is never needed).
+    ensure_debian_packages({"xgettext": "gettext", "msgfmt": "gettext", "chromium": "chromium"})
     combos = [("py311", sys.executable)]
     py312 = find_python("3.12")
     if py312:
@@ -180,7 +181,13 @@ def test(args):
             raise SystemExit("PostgreSQL is not reachable on 127.0.0.1:5432.")
         say("PostgreSQL is not reachable on 127.0.0.1:5432: running on SQLite only")
 
+    # Each Python runs its SQLite and PostgreSQL suites side by side (two cores), without the
+    # browser tests; those then run once, alone, so their timings are not squeezed.
     failures = []
+    # pytest's 5 means "no test selected": fine when the caller narrowed the run with -k.
+    passed_codes = {0, 5} if args.pytest_args else {0}
+    logs = VENVS / "logs"
+    logs.mkdir(exist_ok=True)
     for name, py in envs.items():
         django = run(
             py, "-c", "import django; print(django.get_version())", capture_output=True, text=True
@@ -188,16 +195,50 @@ def test(args):
         databases = {"sqlite": {}}
         if have_postgres:
             databases["postgres"] = {"DATABASE_URL": f"{POSTGRES}/contactkit_{name}"}
+        running = []
         for db_name, db_env in databases.items():
             env = {"DJANGO_SETTINGS_MODULE": "demoshop.settings.test", **db_env}
             label = f"Python {name[2]}.{name[3:]} · Django {django} · {db_name}"
             say(f"{label}: manage.py check, makemigrations --check")
             manage(py, "check", "--fail-level", "WARNING", env=env)
             manage(py, "makemigrations", "--check", "--dry-run", env=env)
-            say(f"{label}: pytest")
-            result = run(py, "-m", "pytest", *args.pytest_args, env=env, check=False)
-            if result.returncode != 0:
+            say(f"{label}: pytest (without the browser tests)")
+            log = logs / f"{name}-{db_name}.log"
+            handle = log.open("w")
+            process = subprocess.Popen(  # noqa: S603
+                [py, "-m", "pytest", "-p", "no:cacheprovider", "--ignore=tests/browser"]
+                + args.pytest_args,
+                env={**os.environ, **env},
+                cwd=ROOT,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
+            running.append((label, process, handle, log))
+        for label, process, handle, log in running:
+            process.wait()
+            handle.close()
+            output = log.read_text()
+            if process.returncode not in passed_codes:
+                print(output, flush=True)
                 failures.append(label)
+            summary = [line for line in output.splitlines() if line.strip()][-1:]
+            print(f"  {label}: {' '.join(summary)}", flush=True)
+
+    say("Browser tests: every page × theme × viewport, in Chromium (Python 3.11, SQLite)")
+    env = {"DJANGO_SETTINGS_MODULE": "demoshop.settings.test"}
+    result = run(
+        main_py,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "tests/browser",
+        *args.pytest_args,
+        env=env,
+        check=False,
+    )
+    if result.returncode not in passed_codes:
+        failures.append("browser tests")
 
     minutes = (time.monotonic() - started) / 60
     if failures:

@@ -13,6 +13,22 @@ DEFAULTS = {
     "THEME": "default",
     # Extra folders holding a project's own themes, searched before the ones contactkit ships.
     "THEME_DIRS": [],
+    # The contact form's attachments: how many, how big (bytes), of which kinds.
+    "ATTACHMENT_MAX_COUNT": 3,
+    "ATTACHMENT_MAX_SIZE": 5 * 1024 * 1024,
+    # Spam checks: a form sent faster than this (seconds) is a robot; more links than this in
+    # a message look like spam; per-IP and per-email limits (messages per window in seconds).
+    "MIN_FILL_SECONDS": 3,
+    "MAX_LINKS": 3,
+    "RATE_LIMIT_IP": (5, 600),
+    "RATE_LIMIT_EMAIL": (5, 3600),
+    # What is kept of the sender's IP address: "hash" (a keyed hash, for rate limits) or "none".
+    "STORE_IP": "hash",
+    # Closed conversations older than this many days are deleted by `contactkit_purge`
+    # (None keeps them).
+    "RETENTION_DAYS": None,
+    # How often a failed email is tried before it is given up (and shown so in the inbox).
+    "EMAIL_MAX_ATTEMPTS": 8,
 }
 
 

@@ -1,6 +1,21 @@
 """Django finds contactkit's models here; each concern keeps its own in its sub-package."""
 
-from contactkit.pages.models import AboutPage, ContactPage, LegalNoticePage, ReturnsPage  # noqa: F401
+from contactkit.inbox.models import (  # noqa: F401
+    Attachment,
+    CannedReply,
+    Conversation,
+    EmailDelivery,
+    InboxSettings,
+    Message,
+    TopicRoute,
+)
+from contactkit.pages.models import (  # noqa: F401
+    AboutPage,
+    ContactFormField,
+    ContactPage,
+    LegalNoticePage,
+    ReturnsPage,
+)
 from contactkit.profile.models import (  # noqa: F401
     ChannelHoursException,
     ContactChannel,
@@ -12,3 +27,4 @@ from contactkit.profile.models import (  # noqa: F401
     TrustSeal,
 )
 from contactkit.returns.models import ReturnPolicy, ReturnStep  # noqa: F401
+from contactkit.theming.models import ThemeSettings  # noqa: F401

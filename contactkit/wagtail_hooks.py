@@ -1,5 +1,25 @@
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from contactkit.inbox.views import BULK_ACTIONS
+from contactkit.inbox.viewsets import CannedReplyViewSet, ConversationViewSet, inbox_permissions
 from contactkit.profile.viewsets import ContactChannelViewSet
 
 register_snippet(ContactChannelViewSet)
+
+# The inbox: conversations, canned replies, who may see and answer them, bulk actions.
+register_snippet(CannedReplyViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_inbox():
+    return ConversationViewSet()
+
+
+@hooks.register("register_permissions")
+def register_inbox_permissions():
+    return inbox_permissions()
+
+
+for bulk_action in BULK_ACTIONS:
+    hooks.register("register_bulk_action", bulk_action)

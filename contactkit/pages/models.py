@@ -1,13 +1,19 @@
 """Page types an editor adds anywhere in the tree; their facts come from the store profile."""
 
+from django.db import models
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.contrib.forms.forms import FormBuilder
+from wagtail.contrib.forms.models import AbstractFormField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from contactkit import themes
 from contactkit.conf import contactkit_settings
 from contactkit.pages.blocks import BodyBlock
 from contactkit.profile.shop import Shop
@@ -19,7 +25,9 @@ class ContactkitPage(Page):
     """What every contactkit page shares: an intro, a body of blocks and the shop's facts.
 
     Subclasses set ``template`` and may extend :meth:`get_context`; everything a template
-    needs comes from the context, so a theme only changes the look.
+    needs comes from the context, so a theme only changes the look. Each request is shown in
+    the theme :meth:`theme_for` picks; render other templates of a route through
+    :meth:`get_themed_template` so the theme's copies are used there too.
     """
 
     intro = RichTextField(
@@ -41,20 +49,106 @@ class ContactkitPage(Page):
     class Meta:
         abstract = True
 
+    @property
+    def preview_modes(self):
+        """Wagtail's preview (in the site's theme) and one preview per available theme."""
+        return [*super().preview_modes, *themes.preview_modes()]
+
+    def theme_for(self, request):
+        """The theme this page is shown in for ``request``.
+
+        The theme being previewed comes first, then the site's choice in *Settings → Theme*,
+        then ``CONTACTKIT_THEME``, then "default". Override it to choose otherwise, such as
+        one theme per section; return one of ``contactkit.themes.available_themes()``.
+        """
+        previewed = None
+        if getattr(request, "is_preview", False):
+            previewed = themes.theme_name_for_preview_mode(getattr(request, "preview_mode", None))
+        return themes.theme_for_request(request, preferred=previewed)
+
+    def get_themed_template(self, request, template_name):
+        """``template_name`` as the theme of ``request`` overrides it, for ``TemplateResponse``."""
+        return themes.template_for(self.theme_for(request), template_name)
+
+    def get_template(self, request, *args, **kwargs):
+        return self.get_themed_template(request, super().get_template(request, *args, **kwargs))
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["shop"] = Shop.for_request(request)
         context["contactkit_base_template"] = contactkit_settings.BASE_TEMPLATE
+        context["contactkit_theme"] = self.theme_for(request)
         return context
 
 
 class ContactPage(RoutablePageMixin, ContactkitPage):
-    """Every way to reach the shop, whether someone is there now, and the contact form."""
+    """Every way to reach the shop, whether someone is there now, and the contact form.
+
+    Override :meth:`get_form_class`, :meth:`get_form` or :meth:`serve_success` to change how
+    the form is built or what happens after a message is stored.
+    """
 
     template = "contactkit/pages/contact_page.html"
+    thanks_template = "contactkit/pages/contact_thanks.html"
+
+    content_panels = [
+        *ContactkitPage.content_panels,
+        InlinePanel(
+            "form_fields",
+            heading=_("Extra questions in the contact form"),
+            help_text=_(
+                "Name, email, phone, topic, order number, message and attachments are always "
+                "asked. Add any other question here."
+            ),
+        ),
+    ]
 
     class Meta:
         verbose_name = _("contact page")
+
+    def get_form_class(self):
+        """The form shoppers fill in."""
+        from contactkit.inbox.forms import ContactForm
+
+        return ContactForm
+
+    def get_form(self, data=None, files=None):
+        extra = FormBuilder(list(self.form_fields.all())).formfields
+        return self.get_form_class()(data, files, extra_fields=extra)
+
+    @path("")
+    def index(self, request):
+        if request.method == "POST":
+            form = self.get_form(request.POST, request.FILES)
+            if form.is_valid():
+                from contactkit.inbox.submission import receive
+
+                conversation = receive(form, site=Shop.for_request(request).site, request=request)
+                return self.serve_success(request, conversation)
+        else:
+            form = self.get_form()
+        context = self.get_context(request)
+        context["form"] = form
+        return TemplateResponse(request, self.get_template(request), context)
+
+    def serve_success(self, request, conversation):
+        """After a message is stored: remember its reference and show the thank-you page.
+
+        Redirecting (rather than rendering) means a reload never sends the message twice.
+        """
+        request.session["contactkit_reference"] = conversation.reference
+        return redirect(self.url + self.reverse_subpage("thanks"))
+
+    @path("thanks/", name="thanks")
+    def thanks(self, request):
+        reference = request.session.get("contactkit_reference")
+        if not reference:
+            return redirect(self.url)
+        context = self.get_context(request)
+        context["reference"] = reference
+        context["reply_time"] = context["shop"].promised_reply_time
+        template = self.get_themed_template(request, self.thanks_template)
+        return TemplateResponse(request, template, context)
 
     @path("vcard/", name="vcard")
     def vcard(self, request):
@@ -66,6 +160,12 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
         filename = (shop.profile.name or "contact").replace('"', "")
         response["Content-Disposition"] = f'attachment; filename="{filename}.vcf"'
         return response
+
+
+class ContactFormField(AbstractFormField):
+    """An extra question an editor adds to the contact form."""
+
+    page = ParentalKey(ContactPage, on_delete=models.CASCADE, related_name="form_fields")
 
 
 class AboutPage(ContactkitPage):
@@ -100,7 +200,8 @@ class ReturnsPage(RoutablePageMixin, ContactkitPage):
     def withdrawal_form(self, request):
         """The EU model withdrawal form, filled in with the shop's details, ready to print."""
         context = self.get_context(request)
-        return TemplateResponse(request, "contactkit/pages/withdrawal_form.html", context)
+        template = self.get_themed_template(request, "contactkit/pages/withdrawal_form.html")
+        return TemplateResponse(request, template, context)
 
 
 class LegalNoticePage(ContactkitPage):

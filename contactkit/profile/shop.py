@@ -130,6 +130,18 @@ class Shop:
     def vat_check_url(self):
         return verification.vat_check_url(self.profile.vat_id)
 
+    @property
+    def promised_reply_time(self):
+        """The quickest reply promised on a written channel (email, form), as words, or ""."""
+        written = [
+            view
+            for view in self.channels
+            if view.kind in (ChannelKind.EMAIL, ChannelKind.FORM) and view.reply_time
+        ]
+        if not written:
+            return ""
+        return min(written, key=lambda view: view.reply_time).get_reply_time_display()
+
     @cached_property
     def contact_page(self):
         """The site's first live contact page, where the contact form lives."""

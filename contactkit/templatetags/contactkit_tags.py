@@ -11,7 +11,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 
 from contactkit.profile.shop import Shop
-from contactkit.themes import get_theme
+from contactkit.themes import get_theme, theme_for_request
 
 register = template.Library()
 
@@ -40,7 +40,35 @@ def contactkit_legal_notice(context, heading_level=2):
     return {"shop": _shop(context), "heading_level": heading_level}
 
 
+@register.inclusion_tag("contactkit/includes/contact_form.html", takes_context=True)
+def contactkit_contact_form(context):
+    """The contact form, on any page: it posts to the site's contact page.
+
+    On the contact page itself the bound form (with its errors) is reused.
+    """
+    from contactkit.inbox.models import InboxSettings
+
+    shop = _shop(context)
+    page = shop.contact_page if shop else None
+    form = context.get("form")
+    if form is None and page is not None:
+        form = page.get_form()
+    request = context.get("request")
+    privacy = InboxSettings.for_request(request).privacy_page if request else None
+    return {
+        "form": form,
+        "action": page.url if page else "",
+        "privacy_url": privacy.url if privacy and privacy.live else "",
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
 @register.simple_tag(takes_context=True)
 def contactkit_theme_css(context):
-    theme = context.get("contactkit_theme") or get_theme()
+    """The stylesheet of the page's theme (``contactkit_theme``), else of the site's theme."""
+    theme = context.get("contactkit_theme")
+    if theme is None:
+        request = context.get("request")
+        theme = theme_for_request(request) if request is not None else get_theme()
     return format_html('<link rel="stylesheet" href="{}">', static(theme.css_static_path))

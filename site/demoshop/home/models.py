@@ -14,3 +14,15 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+
+class StandardPage(Page):
+    """A plain page of text, such as the demo shop's privacy policy."""
+
+    body = RichTextField(_("body"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("standard page")

@@ -97,6 +97,10 @@ USE_TZ = True
 
 PHONENUMBER_DEFAULT_REGION = "ES"
 
+# Emails go out from background tasks; a hung mail server must not hold a request or worker.
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = "hola@ceramica-alba.example"
+
 LOCALE_PATHS = [PROJECT_DIR / "locale"]
 
 STATIC_ROOT = SITE_DIR / "static"
@@ -123,3 +127,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # contactkit pages sit inside the demo shop's own header and footer.
 CONTACTKIT_BASE_TEMPLATE = "base.html"
+# The demo's own themes: `python site/manage.py contactkit_new_theme NAME` creates one here.
+# The folder may not exist yet; the themes contactkit ships are there either way.
+CONTACTKIT_THEME_DIRS = [SITE_DIR / "themes"]

@@ -10,11 +10,13 @@ import holidays
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
+from contactkit.inbox.models import CannedReply, Conversation, InboxSettings, Message, TopicRoute
 from contactkit.pages.models import AboutPage, ContactPage, LegalNoticePage, ReturnsPage
 from contactkit.profile.models import (
     ChannelHoursException,
@@ -27,7 +29,7 @@ from contactkit.profile.models import (
     TrustSeal,
 )
 from contactkit.returns.models import ReturnPolicy, ReturnStep
-from demoshop.home.models import HomePage
+from demoshop.home.models import HomePage, StandardPage
 
 MON_FRI = range(0, 5)
 
@@ -240,6 +242,54 @@ PAGES = [
 ]
 
 
+PRIVACY_TEXT = (
+    "<p>Cerámica Alba Artesanos, S.L. guarda los mensajes que nos envías solo para "
+    "responderte. No los compartimos con nadie. Puedes pedirnos una copia o que los borremos "
+    "escribiendo a hola@ceramica-alba.example.</p>"
+)
+
+CANNED_REPLIES = [
+    (
+        "Plazo de envío",
+        "Hola {name}:\n\nGracias por escribirnos. Enviamos los pedidos en 2 o 3 días "
+        "laborables y llegan en 24-48 horas a la península.\n\nUn saludo,\n{shop}\n"
+        "Referencia: {reference}",
+    ),
+    (
+        "Devolución recibida",
+        "Hola {name}:\n\nHemos recibido tu devolución y en los próximos días verás el "
+        "reembolso.\n\nUn saludo,\n{shop}\nReferencia: {reference}",
+    ),
+]
+
+SAMPLE_CONVERSATIONS = [
+    (
+        "demo-1",
+        "Carmen López",
+        "carmen@example.com",
+        "product",
+        "Hola, ¿la vajilla azul se puede meter en el microondas? Gracias.",
+        "new",
+    ),
+    (
+        "demo-2",
+        "Pau Ferrer",
+        "pau@example.com",
+        "order_status",
+        "Hice el pedido el lunes y aún no me ha llegado el correo de envío.",
+        "open",
+    ),
+    (
+        "demo-3",
+        "Promo SEO",
+        "seo@spam.example",
+        "other",
+        "Best SEO https://a.example https://b.example https://c.example https://d.example",
+        "spam",
+    ),
+]
+
+
 class Command(BaseCommand):
     help = "Create or update the demo shop: its profile, people, channels and pages."
 
@@ -251,6 +301,7 @@ class Command(BaseCommand):
             self.holidays(profile)
             self.return_policy(site)
             self.pages(site.root_page.specific)
+            self.inbox(site, site.root_page.specific)
         self.stdout.write(self.style.SUCCESS(f"Demo shop ready: {profile.name} at {site}."))
 
     def home_site(self):
@@ -407,6 +458,48 @@ class Command(BaseCommand):
                 for name, value in fields.items():
                     setattr(page, name, value)
                 page.save_revision().publish()
+
+    def inbox(self, site, home):
+        """Who hears about new messages, canned replies and a few messages to look at."""
+        privacy = StandardPage.objects.child_of(home).filter(slug="privacidad").first()
+        if privacy is None:
+            privacy = home.add_child(
+                instance=StandardPage(
+                    title="Privacidad",
+                    slug="privacidad",
+                    body=PRIVACY_TEXT,
+                    show_in_menus=False,
+                )
+            )
+        settings = InboxSettings.for_site(site)
+        settings.from_email = "hola@ceramica-alba.example"
+        settings.notify_emails = "pedidos@ceramica-alba.example"
+        settings.privacy_page = privacy
+        settings.full_clean()
+        settings.save()
+        settings.routes.all().delete()
+        TopicRoute.objects.create(
+            settings=settings,
+            topics=["complaint", "return"],
+            emails="marta@ceramica-alba.example\nlucia@ceramica-alba.example",
+        )
+        for title, body in CANNED_REPLIES:
+            CannedReply.objects.update_or_create(title=title, defaults={"body": body})
+        for key, name, email, topic, text, status in SAMPLE_CONVERSATIONS:
+            if Conversation.objects.filter(submission_key=key).exists():
+                continue
+            conversation = Conversation.objects.create(
+                site=site,
+                submission_key=key,
+                name=name,
+                email=email,
+                topic=topic,
+                status=status,
+                language="es",
+                spam_reason="links:4" if status == "spam" else "",
+                consented_at=timezone.now(),
+            )
+            Message.objects.create(conversation=conversation, kind="shopper", body=text)
 
     def image(self, title, text, colour, size):
         """A plain generated image (initials on a colour), made once and reused after."""

@@ -1,0 +1,1 @@
+"""Every message a shopper sends: stored first, routed, answered from the admin, never lost."""

@@ -1,0 +1,201 @@
+"""The contact form shoppers fill in, with the checks that keep bad input out of the inbox."""
+
+import uuid
+
+from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from phonenumber_field.formfields import PhoneNumberField
+from PIL import Image, UnidentifiedImageError
+
+from contactkit.conf import contactkit_settings
+from contactkit.inbox import spam
+from contactkit.inbox.models import Topic
+
+# What a shopper may attach, recognised by the file's bytes, never by its name.
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+EXTENSIONS = {
+    "image/jpeg": {".jpg", ".jpeg"},
+    "image/png": {".png"},
+    "image/gif": {".gif"},
+    "image/webp": {".webp"},
+    "application/pdf": {".pdf"},
+}
+
+
+def no_line_breaks(value):
+    # A line break in a name would end up in an email header.
+    if "\n" in value or "\r" in value:
+        raise forms.ValidationError(_("Write this on one line."), code="line_break")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data] if data else []
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+def sniff(upload):
+    """The real type of an uploaded file from its bytes: an image type, PDF, or None."""
+    upload.seek(0)
+    head = upload.read(5)
+    upload.seek(0)
+    if head == b"%PDF-":
+        return "application/pdf"
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+            kind = IMAGE_FORMATS.get(image.format)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        kind = None
+    upload.seek(0)
+    return kind
+
+
+class ContactForm(forms.Form):
+    """The shop's contact form. Editors' extra fields are added by :meth:`add_extra_fields`."""
+
+    name = forms.CharField(label=_("Your name"), max_length=120, validators=[no_line_breaks])
+    email = forms.EmailField(
+        label=_("Your email"),
+        max_length=254,
+        help_text=_("We answer to this address."),
+    )
+    phone = PhoneNumberField(
+        label=_("Phone (optional)"),
+        required=False,
+        help_text=_("If you prefer that we call you."),
+    )
+    topic = forms.ChoiceField(label=_("What is it about?"), choices=Topic.choices)
+    order_number = forms.CharField(
+        label=_("Order number (optional)"),
+        max_length=60,
+        required=False,
+        validators=[no_line_breaks],
+    )
+    message = forms.CharField(
+        label=_("Your message"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    attachments = MultipleFileField(
+        label=_("Photos or PDF (optional)"),
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp,.pdf"}
+        ),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that the shop keeps my message to answer it."),
+        error_messages={"required": _("We need your consent to keep and answer your message.")},
+    )
+    # Spam traps: a field people never see, and when the form was opened.
+    website = forms.CharField(label=_("Leave this empty"), required=False)
+    started = forms.CharField(widget=forms.HiddenInput, required=False)
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    field_order = [
+        "name",
+        "email",
+        "phone",
+        "topic",
+        "order_number",
+        "message",
+        "attachments",
+        "consent",
+    ]
+
+    def __init__(self, *args, extra_fields=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("started", spam.form_timestamp())
+            self.initial.setdefault("submission_key", uuid.uuid4().hex)
+        self.extra_names = []
+        self.add_extra_fields(extra_fields or {})
+        self.fields["attachments"].help_text = ngettext(
+            "Up to %(count)s file of %(size)s.",
+            "Up to %(count)s files of %(size)s each.",
+            contactkit_settings.ATTACHMENT_MAX_COUNT,
+        ) % {
+            "count": contactkit_settings.ATTACHMENT_MAX_COUNT,
+            "size": filesizeformat(contactkit_settings.ATTACHMENT_MAX_SIZE),
+        }
+
+    def add_extra_fields(self, formfields):
+        """Add the fields editors defined on the page, before the attachments.
+
+        Their names get an ``extra_`` prefix so they can never replace a built-in field.
+        """
+        order = list(self.fields)
+        position = order.index("attachments")
+        for clean_name, field in formfields.items():
+            name = f"extra_{clean_name}"
+            self.fields[name] = field
+            self.extra_names.append(name)
+            order.insert(position, name)
+            position += 1
+        self.order_fields(order)
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        limit = contactkit_settings.ATTACHMENT_MAX_COUNT
+        if len(files) > limit:
+            raise forms.ValidationError(
+                ngettext(
+                    "You can attach %(count)s file at most.",
+                    "You can attach %(count)s files at most.",
+                    limit,
+                )
+                % {"count": limit},
+                code="too_many_files",
+            )
+        errors = []
+        for upload in files:
+            if upload.size > contactkit_settings.ATTACHMENT_MAX_SIZE:
+                errors.append(
+                    _("“%(name)s” is %(size)s; each file can be at most %(max)s.")
+                    % {
+                        "name": upload.name,
+                        "size": filesizeformat(upload.size),
+                        "max": filesizeformat(contactkit_settings.ATTACHMENT_MAX_SIZE),
+                    }
+                )
+                continue
+            kind = sniff(upload)
+            extension = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+            if kind is None:
+                errors.append(
+                    _("“%(name)s” is not a photo or a PDF we can open.") % {"name": upload.name}
+                )
+            elif extension not in EXTENSIONS[kind]:
+                errors.append(
+                    _("“%(name)s” is named like another kind of file than it contains.")
+                    % {"name": upload.name}
+                )
+            else:
+                upload.sniffed_type = kind
+        if errors:
+            raise forms.ValidationError(errors, code="bad_file")
+        return files
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def extra_answers(self):
+        """The editors' extra fields as {label: answer}, for the conversation."""
+        answers = {}
+        for name in self.extra_names:
+            value = self.cleaned_data.get(name)
+            if value in (None, "", []):
+                continue
+            if isinstance(value, (list, tuple)):
+                value = ", ".join(map(str, value))
+            answers[str(self.fields[name].label)] = str(value)
+        return answers

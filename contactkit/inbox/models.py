@@ -1,0 +1,389 @@
+"""The inbox: every message a shopper sends, kept as a conversation, never silently dropped.
+
+A conversation is stored, with its first message and attachments, in one transaction before
+anything else happens; emails are then sent by background tasks and each send is tracked as an
+:class:`EmailDelivery`, so a failure is visible in the inbox and retried.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from phonenumber_field.modelfields import PhoneNumberField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Orderable, Site
+
+from contactkit.inbox.storage import attachment_storage
+from contactkit.profile.fields import ChoiceListField
+
+
+class Topic(models.TextChoices):
+    ORDERING = "ordering", _("Problem placing an order")
+    PRODUCT = "product", _("Question about a product")
+    ORDER_STATUS = "order_status", _("Order status")
+    COMPLAINT = "complaint", _("Complaint")
+    RETURN = "return", _("Return or exchange")
+    COMPANY = "company", _("About the company")
+    OTHER = "other", _("Other")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting on customer")
+    CLOSED = "closed", _("Closed")
+    SPAM = "spam", _("Spam")
+
+
+class Source(models.TextChoices):
+    FORM = "form", _("Contact form")
+    LAUNCHER = "launcher", _("Launcher")
+    WIDGET = "widget", _("Widget")
+    WITHDRAWAL = "withdrawal", _("Withdrawal button")
+
+
+class ConversationQuerySet(models.QuerySet):
+    def inbox(self):
+        """Everything but spam, the way staff see their inbox."""
+        return self.exclude(status=Status.SPAM)
+
+    def new(self):
+        return self.filter(status=Status.NEW)
+
+    def for_email(self, email):
+        return self.filter(email__iexact=email.strip())
+
+
+class Conversation(models.Model):
+    """One shopper's request, from the first message to the last reply."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    # The same key twice (a double-clicked submit) gives back the first conversation. NULL,
+    # not "", for conversations without one, so the unique constraint ignores them.
+    submission_key = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.FORM
+    )
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    spam_reason = models.CharField(_("why it looks like spam"), max_length=200, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("email"), db_index=True)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    order_number = models.CharField(_("order number"), max_length=60, blank=True)
+    language = models.CharField(_("language"), max_length=12, blank=True)
+    extra_fields = models.JSONField(_("other answers"), default=dict, blank=True)
+    # A keyed hash of the sender's IP address (or nothing), for rate limits: never the address.
+    ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    consented_at = models.DateTimeField(_("privacy consent given"), null=True, editable=False)
+    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    first_response_at = models.DateTimeField(_("first answered"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-created_at"]
+        permissions = [("reply_conversation", _("Can reply to shoppers"))]
+
+    def __str__(self):
+        return f"{self.reference} · {self.name}"
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            self._save_with_new_reference(*args, **kwargs)
+        else:
+            super().save(*args, **kwargs)
+
+    def _save_with_new_reference(self, *args, **kwargs):
+        """Give a reference like CK-2026-000123, numbered per year, and save.
+
+        Numbers come from the highest stored one; if another process takes the same number
+        between read and write, the unique constraint refuses it and the next one is tried.
+        """
+        year = timezone.localdate(self.created_at).year
+        prefix = f"CK-{year}-"
+        for _attempt in range(20):
+            last = (
+                Conversation.objects.filter(reference__startswith=prefix)
+                .order_by("-reference")
+                .values_list("reference", flat=True)
+                .first()
+            )
+            number = int(last.removeprefix(prefix)) + 1 if last else 1
+            self.reference = f"{prefix}{number:06d}"
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+                return
+            except IntegrityError:
+                if Conversation.objects.filter(reference=self.reference).exists():
+                    self.reference = ""
+                    continue
+                raise
+        raise IntegrityError("Could not find a free conversation reference.")
+
+    @property
+    def first_response_time(self):
+        """How long the shopper waited for the first answer, or None while unanswered."""
+        if self.first_response_at is None:
+            return None
+        return self.first_response_at - self.created_at
+
+    @cached_property
+    def thread_message_id(self):
+        """The Message-ID every email of this conversation refers to, so mail clients thread."""
+        first = self.messages.order_by("created_at").first()
+        return first.email_message_id if first else ""
+
+    def mark_answered(self, when=None):
+        if self.first_response_at is None:
+            self.first_response_at = when or timezone.now()
+
+
+class Message(models.Model):
+    """A message in a conversation: from the shopper, a reply from staff, or an internal note."""
+
+    class Kind(models.TextChoices):
+        SHOPPER = "shopper", _("From the shopper")
+        REPLY = "reply", _("Reply")
+        NOTE = "note", _("Internal note")
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = models.TextField(_("message"))
+    email_message_id = models.CharField(max_length=255, blank=True, editable=False)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self.email_message_id and self.kind != self.Kind.NOTE:
+            domain = getattr(settings, "CONTACTKIT_MESSAGE_ID_DOMAIN", "") or "contactkit.local"
+            self.email_message_id = f"<{secrets.token_hex(12)}@{domain}>"
+        super().save(*args, **kwargs)
+
+
+def attachment_path(instance, filename):
+    # A random folder per file: names shoppers chose never collide or reveal each other.
+    return f"contactkit/{timezone.now():%Y/%m}/{secrets.token_hex(16)}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file a shopper sent, kept outside public media and served only to allowed staff."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(
+        _("file"), upload_to=attachment_path, storage=attachment_storage, max_length=255
+    )
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.name
+
+
+class EmailDelivery(models.Model):
+    """One email the inbox sends, with what happened to it: nothing is lost when SMTP is down."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Confirmation to the shopper")
+        NOTIFICATION = "notification", _("Notification to staff")
+        REPLY = "reply", _("Reply to the shopper")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed, will retry")
+        GAVE_UP = "gave_up", _("Failed, not retried")
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    recipients = models.JSONField(_("to"), default=list)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("email delivery")
+        verbose_name_plural = _("email deliveries")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.get_state_display()}"
+
+
+def validate_address_lines(text, field):
+    """Every line of ``text`` must be an email address; the error names the wrong ones."""
+    wrong = []
+    for line in filter(None, (line.strip() for line in (text or "").splitlines())):
+        try:
+            validate_email(line)
+        except ValidationError:
+            wrong.append(line)
+    if wrong:
+        raise ValidationError(
+            {field: _("These are not email addresses: %(wrong)s") % {"wrong": ", ".join(wrong)}}
+        )
+
+
+@register_setting(icon="mail")
+class InboxSettings(ClusterableModel, BaseSiteSetting):
+    """Who is told about new messages, and how the shop writes to shoppers."""
+
+    from_email = models.EmailField(
+        _("send replies from"),
+        blank=True,
+        help_text=_("The shop's address shoppers see. Leave empty to use the shop's email."),
+    )
+    notify_emails = models.TextField(
+        _("tell these people about every new message"),
+        blank=True,
+        help_text=_("One email address per line."),
+    )
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("privacy policy page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    panels = [
+        FieldPanel("from_email"),
+        FieldPanel("notify_emails"),
+        InlinePanel(
+            "routes",
+            heading=_("Routing by topic"),
+            help_text=_("Messages on these topics go to these people instead."),
+        ),
+        FieldPanel("privacy_page"),
+    ]
+
+    class Meta:
+        verbose_name = _("inbox settings")
+        verbose_name_plural = _("inbox settings")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    @staticmethod
+    def _addresses(text):
+        return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+    def clean(self):
+        super().clean()
+        validate_address_lines(self.notify_emails, "notify_emails")
+
+    def recipients_for(self, topic):
+        """The staff addresses told about a new message on ``topic``."""
+        for route in self.routes.all():
+            if topic in route.topics:
+                return self._addresses(route.emails)
+        return self._addresses(self.notify_emails)
+
+
+class TopicRoute(Orderable):
+    settings = ParentalKey(InboxSettings, on_delete=models.CASCADE, related_name="routes")
+    topics = ChoiceListField(_("topics"), choices=Topic.choices)
+    emails = models.TextField(_("tell these people"), help_text=_("One email address per line."))
+
+    panels = [MultiFieldPanel([FieldPanel("topics"), FieldRowPanel([FieldPanel("emails")])])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("route")
+        verbose_name_plural = _("routes")
+
+    def __str__(self):
+        return ", ".join(map(str, self._meta.get_field("topics").labels(self.topics)))
+
+    def clean(self):
+        super().clean()
+        if not self.topics:
+            raise ValidationError({"topics": _("Tick at least one topic.")})
+        validate_address_lines(self.emails, "emails")
+
+
+class CannedReply(models.Model):
+    """A reply staff reuse; {name}, {reference} and {shop} are filled in when it is used."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(
+        _("text"),
+        help_text=_("You can use {name} (the shopper's name), {reference} and {shop}."),
+    )
+
+    panels = [FieldPanel("title"), FieldPanel("body")]
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def render(self, conversation, shop_name=""):
+        values = {"name": conversation.name, "reference": conversation.reference, "shop": shop_name}
+        text = self.body
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", str(value))
+        return text

@@ -1,0 +1,141 @@
+"""Browser tests: the demo shop built once, served live, visited with Debian's Chromium.
+
+Playwright (through pytest-playwright's options and launch arguments) runs for this package
+only. While it runs, its asyncio event loop counts as running in the test thread, and that
+changes how Django behaves there: it refuses database queries unless DJANGO_ALLOW_ASYNC_UNSAFE
+is set (safe here: nothing else runs in that thread), asgiref's ``async_to_sync`` refuses to
+run, and ``django.db.connection`` becomes another connection object. So the ``playwright``
+fixture below is package-scoped instead of session-scoped: the rest of the suite never runs
+under Playwright's loop.
+"""
+
+import contextlib
+import io
+import os
+import shutil
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test.utils import override_settings
+from playwright.sync_api import sync_playwright
+from pytest_django.live_server_helper import LiveServer
+from wagtail.models import Site
+
+from tests.browser.demo_pages import CHROMIUM_ARGS
+
+
+def chromium_path():
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail(
+            "Debian's chromium is not installed: `python3 dev.py test` installs it, "
+            "or run `sudo apt-get install chromium`."
+        )
+    return path
+
+
+@pytest.fixture(scope="package")
+def playwright():
+    """pytest-playwright's ``playwright`` fixture, for this package only (see above)."""
+    allow = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        yield playwright
+    finally:
+        # The connections opened under Playwright's loop are not those of the rest of the
+        # suite: close them, or PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()
+        playwright.stop()
+        if allow is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = allow
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright, browser_name):
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="package")
+def browser(browser_type, browser_type_launch_args):
+    browser = browser_type.launch(**browser_type_launch_args)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, with Debian's Chromium (`playwright install` is
+    never needed)."""
+    return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_ARGS}
+
+
+@contextlib.contextmanager
+def select_theme(name):
+    """Make ``name`` the theme of the demo site while the block runs; yields how it did so.
+
+    The one place a test picks a theme. With the per-site ``ThemeSettings`` setting it is saved
+    for the default site (committed, so a server in another thread or process sees it);
+    without it, the project default ``CONTACTKIT_THEME`` is overridden, which a server in this
+    process sees and which test_weight.py hands to gunicorn.
+    """
+    try:
+        from contactkit.theming.models import ThemeSettings
+    except ImportError:
+        with override_settings(CONTACTKIT_THEME=name):
+            yield "CONTACTKIT_THEME"
+        return
+    setting = ThemeSettings.for_site(Site.objects.get(is_default_site=True))
+    previous = setting.theme
+    setting.theme = name
+    setting.save()
+    try:
+        yield "ThemeSettings"
+    finally:
+        setting.theme = previous
+        setting.save()
+
+
+@pytest.fixture(scope="package")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo shop (``load_demo_shop``) in the test database, served by a live server.
+
+    Built once for every browser test: Django's live server runs in a thread of this process
+    (sharing the in-memory SQLite connection, or with its own PostgreSQL connection), and the
+    demo is committed so it sees it. Afterwards the database is put back exactly as the
+    migrations left it (flush, then the rows serialised before), as ``serialized_rollback``
+    would, so the rest of the suite starts from a clean database with Wagtail's root page and
+    default site.
+    """
+    django_db_blocker.unblock()
+    snapshot = connection.creation.serialize_db_to_string()
+    overrides = override_settings(
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+        # demoshop serves uploaded images only with DEBUG on; the tests add that route.
+        ROOT_URLCONF="tests.browser.urls",
+    )
+    overrides.enable()
+    server = None
+    try:
+        call_command("load_demo_shop", stdout=io.StringIO())
+        server = LiveServer("127.0.0.1:0")
+        site = Site.objects.get(is_default_site=True)
+        site.hostname, site.port = "127.0.0.1", server.thread.port
+        site.save()
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        overrides.disable()
+        call_command(
+            "flush",
+            verbosity=0,
+            interactive=False,
+            inhibit_post_migrate=True,
+            reset_sequences=False,
+        )
+        connection.creation.deserialize_db_from_string(snapshot)
+        django_db_blocker.restore()

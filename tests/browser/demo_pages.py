@@ -1,0 +1,36 @@
+"""The demo pages the browser tests, the weight test and bench/lighthouse.py visit, and how.
+
+Paths are those ``load_demo_shop`` creates. Adding a page to every check is one line here.
+"""
+
+PAGES = {
+    "contact": "/contacto/",
+    "about": "/quienes-somos/",
+    "returns": "/devoluciones/",
+    "withdrawal-form": "/devoluciones/withdrawal-form/",
+}
+
+# (name, width, height): a small phone, a tablet upright, a laptop.
+VIEWPORTS = [
+    ("360x740", 360, 740),
+    ("768x1024", 768, 1024),
+    ("1280x800", 1280, 800),
+]
+
+# The screenshots in docs/screenshots/, by viewport width.
+SCREENSHOT_VIEWPORTS = {360: "mobile", 1280: "desktop"}
+
+# Every Chromium the tests and bench/lighthouse.py start: Debian's, kept off the network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+# The demo is a Spanish shop: browse it as a Spanish shopper would, so the interface
+# (Accept-Language) and the content are in the same language.
+LOCALE = "es-ES"
