@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.timesince import timesince
-from django.utils.translation import get_language_info, gettext_lazy, ngettext
+from django.utils.translation import get_language_info, gettext_lazy, ngettext, ngettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -719,6 +719,11 @@ class ConversationBulkAction(PermissionCheckedMixin, BulkAction):
     question = ""
     button_label = ""
     status = None
+    # ngettext_lazy(singular, plural, "count"): filled in with how many were changed.
+    success_message = None
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return self.success_message % {"count": num_parent_objects}
 
     def get_all_objects_in_listing_query(self, parent_id):
         # The listing offers no "select all in listing": only ticked conversations are acted on.
@@ -750,10 +755,11 @@ class CloseBulkAction(ConversationBulkAction):
     question = gettext_lazy("Close these conversations?")
     button_label = gettext_lazy("Yes, close them")
 
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
-            "%(count)d conversation closed.", "%(count)d conversations closed.", num_parent_objects
-        ) % {"count": num_parent_objects}
+    success_message = ngettext_lazy(
+        "%(count)d conversation closed.",
+        "%(count)d conversations closed.",
+        "count",
+    )
 
 
 class MarkSpamBulkAction(ConversationBulkAction):
@@ -765,12 +771,11 @@ class MarkSpamBulkAction(ConversationBulkAction):
     question = gettext_lazy("Move these conversations to spam?")
     button_label = gettext_lazy("Yes, they are spam")
 
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
-            "%(count)d conversation moved to spam.",
-            "%(count)d conversations moved to spam.",
-            num_parent_objects,
-        ) % {"count": num_parent_objects}
+    success_message = ngettext_lazy(
+        "%(count)d conversation moved to spam.",
+        "%(count)d conversations moved to spam.",
+        "count",
+    )
 
 
 class NotSpamBulkAction(ConversationBulkAction):
@@ -782,12 +787,11 @@ class NotSpamBulkAction(ConversationBulkAction):
     question = gettext_lazy("Move these conversations back to the inbox, as new?")
     button_label = gettext_lazy("Yes, they are not spam")
 
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
-            "%(count)d conversation is back in the inbox.",
-            "%(count)d conversations are back in the inbox.",
-            num_parent_objects,
-        ) % {"count": num_parent_objects}
+    success_message = ngettext_lazy(
+        "%(count)d conversation is back in the inbox.",
+        "%(count)d conversations are back in the inbox.",
+        "count",
+    )
 
 
 class AssignBulkAction(ConversationBulkAction):

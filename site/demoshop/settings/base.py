@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.utils.translation import gettext_lazy as _
 
 SITE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -97,9 +98,22 @@ USE_TZ = True
 
 PHONENUMBER_DEFAULT_REGION = "ES"
 
-# Emails go out from background tasks; a hung mail server must not hold a request or worker.
-EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = "hola@ceramica-alba.example"
+
+
+def mail_settings(backend, **options):
+    """Mail settings for this Django: MAILERS from 6.1 on, EMAIL_* before it.
+
+    Emails go out from background tasks; the timeout keeps a hung mail server from holding a
+    request or a worker.
+    """
+    options.setdefault("timeout", 10)
+    if django.VERSION >= (6, 1):
+        return {"MAILERS": {"default": {"BACKEND": backend, "OPTIONS": options}}}
+    return {"EMAIL_BACKEND": backend, **{f"EMAIL_{key.upper()}": v for key, v in options.items()}}
+
+
+globals().update(mail_settings("django.core.mail.backends.smtp.EmailBackend"))
 
 LOCALE_PATHS = [PROJECT_DIR / "locale"]
 

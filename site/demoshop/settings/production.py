@@ -26,3 +26,13 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", WAGTAILADMIN_BASE_URL)
+
+# The shop's own mail server (EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS from the environment).
+globals().update(
+    mail_settings(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host=os.environ.get("EMAIL_HOST", "localhost"),
+        port=int(os.environ.get("EMAIL_PORT", "25")),
+        use_tls=os.environ.get("EMAIL_USE_TLS", "0") == "1",
+    )
+)
