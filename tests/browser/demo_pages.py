@@ -10,6 +10,12 @@ PAGES = {
     "withdrawal-form": "/devoluciones/withdrawal-form/",
 }
 
+# Pages reached by sending the contact form on the given page, as a shopper does: the thank-you
+# page shows the reference of a message just stored, so it has no address of its own to open.
+PAGES_AFTER_SENDING = {
+    "thanks": "/contacto/",
+}
+
 # (name, width, height): a small phone, a tablet upright, a laptop.
 VIEWPORTS = [
     ("360x740", 360, 740),

@@ -25,7 +25,13 @@ from tests.browser.checks import (
     undersized_targets,
 )
 from tests.browser.conftest import select_theme
-from tests.browser.demo_pages import LOCALE, PAGES, SCREENSHOT_VIEWPORTS, VIEWPORTS
+from tests.browser.demo_pages import (
+    LOCALE,
+    PAGES,
+    PAGES_AFTER_SENDING,
+    SCREENSHOT_VIEWPORTS,
+    VIEWPORTS,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +66,25 @@ def themes():
 CASES = [
     Case(page, theme, viewport, width, height)
     for theme in themes()
-    for page in PAGES
+    for page in [*PAGES, *PAGES_AFTER_SENDING]
     for viewport, width, height in VIEWPORTS
 ]
+
+
+def open_page(page, name):
+    """Open the demo page ``name``; the thank-you page by sending the contact form first."""
+    if name not in PAGES_AFTER_SENDING:
+        return page.goto(PAGES[name], wait_until="load")
+    page.goto(PAGES_AFTER_SENDING[name], wait_until="load")
+    page.fill("#id_name", "Elena Martín")
+    page.fill("#id_email", "elena@example.com")
+    page.select_option("#id_topic", "product")
+    page.fill("#id_message", "¿Tenéis la taza verde en tamaño grande?")
+    page.check("#id_consent")
+    with page.expect_navigation(wait_until="load") as navigation:
+        page.click(".ck-form__submit")
+    assert page.url.endswith("/thanks/"), page.url
+    return navigation.value
 
 
 def pytest_generate_tests(metafunc):
@@ -106,8 +128,8 @@ def loaded(case, demo, browser):
             "requestfailed",
             lambda request: errors.append(f"request failed: {request.url} ({request.failure})"),
         )
-        response = page.goto(PAGES[case.page], wait_until="load")
-        assert response.ok, f"{PAGES[case.page]} answered {response.status}"
+        response = open_page(page, case.page)
+        assert response.ok, f"{case.page} answered {response.status}"
         stylesheets = page.eval_on_selector_all(
             "link[rel=stylesheet]", "links => links.map(link => link.href)"
         )
