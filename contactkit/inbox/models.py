@@ -270,10 +270,15 @@ class EmailDelivery(models.Model):
         return f"{self.get_kind_display()}: {self.get_state_display()}"
 
 
+def address_lines(text):
+    """The non-empty lines of ``text``, stripped: the addresses of a one-per-line field."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 def validate_address_lines(text, field):
     """Every line of ``text`` must be an email address; the error names the wrong ones."""
     wrong = []
-    for line in filter(None, (line.strip() for line in (text or "").splitlines())):
+    for line in address_lines(text):
         try:
             validate_email(line)
         except ValidationError:
@@ -325,10 +330,6 @@ class InboxSettings(ClusterableModel, BaseSiteSetting):
     def __str__(self):
         return str(self._meta.verbose_name)
 
-    @staticmethod
-    def _addresses(text):
-        return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
     def clean(self):
         super().clean()
         validate_address_lines(self.notify_emails, "notify_emails")
@@ -337,8 +338,8 @@ class InboxSettings(ClusterableModel, BaseSiteSetting):
         """The staff addresses told about a new message on ``topic``."""
         for route in self.routes.all():
             if topic in route.topics:
-                return self._addresses(route.emails)
-        return self._addresses(self.notify_emails)
+                return address_lines(route.emails)
+        return address_lines(self.notify_emails)
 
 
 class TopicRoute(Orderable):
