@@ -6,13 +6,16 @@ anything else happens; emails are then sent by background tasks and each send is
 """
 
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -40,6 +43,8 @@ class Status(models.TextChoices):
     OPEN = "open", _("Open")
     WAITING = "waiting", _("Waiting on customer")
     CLOSED = "closed", _("Closed")
+    # Tripped a limit (too many messages, too many files): stored and shown to staff, who decide.
+    HELD = "held", _("Held for review")
     SPAM = "spam", _("Spam")
 
 
@@ -60,6 +65,46 @@ class ConversationQuerySet(models.QuerySet):
 
     def for_email(self, email):
         return self.filter(email__iexact=email.strip())
+
+
+class ReferenceCounter(models.Model):
+    """The last conversation number given in a year.
+
+    The row is locked while a new conversation is stored, so numbers are unique and, since a
+    rolled-back transaction rolls back its increment too, without gaps.
+    """
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+def next_reference_number(year):
+    """The next conversation number of ``year``; call it inside the transaction that uses it.
+
+    The counter's row stays locked until that transaction ends (on SQLite the whole database
+    is), so two shoppers never get the same number, and a rollback gives the number back.
+    """
+    if not ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1):
+        # The year's first conversation; conversations stored before the counter existed (or
+        # imported) keep their numbers.
+        prefix = f"CK-{year}-"
+        highest = (
+            Conversation.objects.filter(reference__startswith=prefix)
+            .order_by("-reference")
+            .values_list("reference", flat=True)
+            .first()
+        )
+        start = int(highest.removeprefix(prefix)) + 1 if highest else 1
+        try:
+            with transaction.atomic():
+                ReferenceCounter.objects.create(year=year, last=start)
+        except IntegrityError:
+            # Another request created it at the same moment: count on from its number.
+            ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
+    return ReferenceCounter.objects.get(year=year).last
 
 
 class Conversation(models.Model):
@@ -96,6 +141,17 @@ class Conversation(models.Model):
     order_number = models.CharField(_("order number"), max_length=60, blank=True)
     language = models.CharField(_("language"), max_length=12, blank=True)
     extra_fields = models.JSONField(_("other answers"), default=dict, blank=True)
+    # The page whose form was sent, and its extra questions as they were then (name, label,
+    # type, choices), so later edits of the page never garble the answers stored here.
+    form_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("sent from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    form_definition = models.JSONField(default=list, blank=True, editable=False)
     # A keyed hash of the sender's IP address (or nothing), for rate limits: never the address.
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
     consented_at = models.DateTimeField(_("privacy consent given"), null=True, editable=False)
@@ -122,32 +178,15 @@ class Conversation(models.Model):
             super().save(*args, **kwargs)
 
     def _save_with_new_reference(self, *args, **kwargs):
-        """Give a reference like CK-2026-000123, numbered per year, and save.
-
-        Numbers come from the highest stored one; if another process takes the same number
-        between read and write, the unique constraint refuses it and the next one is tried.
-        """
+        """Give a reference like CK-2026-000123, numbered per year without gaps, and save."""
         year = timezone.localdate(self.created_at).year
-        prefix = f"CK-{year}-"
-        for _attempt in range(20):
-            last = (
-                Conversation.objects.filter(reference__startswith=prefix)
-                .order_by("-reference")
-                .values_list("reference", flat=True)
-                .first()
-            )
-            number = int(last.removeprefix(prefix)) + 1 if last else 1
-            self.reference = f"{prefix}{number:06d}"
+        with transaction.atomic():
+            self.reference = f"CK-{year}-{next_reference_number(year):06d}"
             try:
-                with transaction.atomic():
-                    super().save(*args, **kwargs)
-                return
-            except IntegrityError:
-                if Conversation.objects.filter(reference=self.reference).exists():
-                    self.reference = ""
-                    continue
+                super().save(*args, **kwargs)
+            except BaseException:
+                self.reference = ""
                 raise
-        raise IntegrityError("Could not find a free conversation reference.")
 
     @property
     def first_response_time(self):
@@ -207,20 +246,42 @@ class Message(models.Model):
 
 
 def attachment_path(instance, filename):
-    # A random folder per file: names shoppers chose never collide or reveal each other.
-    return f"contactkit/{timezone.now():%Y/%m}/{secrets.token_hex(16)}/{filename}"
+    """Where a shopper's file is stored: a random, short, ASCII-only name in a monthly folder.
+
+    Names shoppers chose never collide, never reveal each other and never run past what a file
+    system allows (255 bytes, which 84 CJK characters already exceed); the full name stays in
+    the database. The extension is kept, so the file opens in the right program.
+    """
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = extension, ""
+    readable = slugify(unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode())
+    extension = slugify(extension)[:10]
+    name = "-".join(filter(None, [secrets.token_hex(16), readable[:40]]))
+    return f"contactkit/{timezone.now():%Y/%m}/{name}{'.' if extension else ''}{extension}"
 
 
 class Attachment(models.Model):
     """A file a shopper sent, kept outside public media and served only to allowed staff."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    # Empty once a quarantined file has been purged: the row stays as a record of it.
     file = models.FileField(
-        _("file"), upload_to=attachment_path, storage=attachment_storage, max_length=255
+        _("file"),
+        upload_to=attachment_path,
+        storage=attachment_storage,
+        max_length=255,
+        blank=True,
     )
-    name = models.CharField(_("file name"), max_length=255)
+    # The name the shopper's device gave, in full; the file on disk has a short, safe name.
+    name = models.TextField(_("file name"))
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size in bytes"))
+    # Files of messages held back as spam or for review are quarantined: counted against a
+    # quota and purged after a short retention unless staff release the message.
+    quarantined = models.BooleanField(_("quarantined"), default=False)
+    purged_at = models.DateTimeField(_("file deleted"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("attachment")
@@ -237,6 +298,7 @@ class EmailDelivery(models.Model):
         CONFIRMATION = "confirmation", _("Confirmation to the shopper")
         NOTIFICATION = "notification", _("Notification to staff")
         REPLY = "reply", _("Reply to the shopper")
+        ASSIGNMENT = "assignment", _("Assignment to staff")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -252,6 +314,10 @@ class EmailDelivery(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     recipients = models.JSONField(_("to"), default=list)
+    # Recipients the mail server accepted, and those it refused with its answer: a retry sends
+    # only to those not yet accepted.
+    accepted = models.JSONField(_("accepted by the mail server"), default=list, blank=True)
+    refused = models.JSONField(_("refused by the mail server"), default=dict, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
     )
@@ -363,16 +429,28 @@ class TopicRoute(Orderable):
         validate_address_lines(self.emails, "emails")
 
 
+def site_languages():
+    """The languages the site offers (``LANGUAGES``), for choices that follow the project."""
+    return settings.LANGUAGES
+
+
 class CannedReply(models.Model):
     """A reply staff reuse; {name}, {reference} and {shop} are filled in when it is used."""
 
     title = models.CharField(_("title"), max_length=120)
+    language = models.CharField(
+        _("language"),
+        max_length=12,
+        blank=True,
+        choices=site_languages,
+        help_text=_("Offered first for shoppers who write in this language. Empty: any."),
+    )
     body = models.TextField(
         _("text"),
         help_text=_("You can use {name} (the shopper's name), {reference} and {shop}."),
     )
 
-    panels = [FieldPanel("title"), FieldPanel("body")]
+    panels = [FieldPanel("title"), FieldPanel("language"), FieldPanel("body")]
 
     class Meta:
         verbose_name = _("canned reply")

@@ -56,11 +56,11 @@ def receive(form, *, site, request=None, source=Source.FORM):
             for upload in data.get("attachments") or []:
                 attachment = Attachment(
                     message=message,
-                    name=upload.name[-255:],
+                    name=upload.name,
                     content_type=getattr(upload, "sniffed_type", "application/octet-stream"),
                     size=upload.size,
                 )
-                attachment.file.save(upload.name[-100:], upload, save=False)
+                attachment.file.save(upload.name, upload, save=False)
                 saved_files.append(attachment.file)
                 attachment.save()
             from contactkit.inbox.emails import queue_new_conversation_emails

@@ -126,8 +126,10 @@ def test_erasing_asks_first_then_removes_rows_and_files(
     assert not EmailDelivery.objects.exists()
     assert list(Attachment.objects.all()) == [luis_file]
     assert not stored(anas_file)
-    assert not Path(anas_file.file.path).parent.exists()
     assert stored(luis_file)
+    # Files sit side by side in a monthly folder: nothing of Ana's is left beside Luis's.
+    folder = Path(anas_file.file.path).parent
+    assert [entry.name for entry in folder.iterdir()] == [Path(luis_file.file.path).name]
 
 
 def test_erase_for_email_counts_what_it_removed(ana, django_capture_on_commit_callbacks):
