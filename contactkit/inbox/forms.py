@@ -7,7 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from phonenumber_field.formfields import PhoneNumberField
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from contactkit.conf import contactkit_settings
 from contactkit.inbox import spam
@@ -42,8 +42,16 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+class TooManyPixels(Exception):
+    """An image whose canvas is bigger than Pillow will decode (a "decompression bomb")."""
+
+
 def sniff(upload):
-    """The real type of an uploaded file from its bytes: an image type, PDF, or None."""
+    """The real type of an uploaded file from its bytes: an image type, PDF, or None.
+
+    Raises :class:`TooManyPixels` for an image with more pixels than ``Image.MAX_IMAGE_PIXELS``
+    (a real photo over ~89 megapixels, or a tiny file that claims a huge canvas).
+    """
     upload.seek(0)
     head = upload.read(5)
     upload.seek(0)
@@ -51,11 +59,20 @@ def sniff(upload):
         return "application/pdf"
     try:
         with Image.open(upload) as image:
+            if image.width * image.height > (Image.MAX_IMAGE_PIXELS or float("inf")):
+                raise TooManyPixels
             image.verify()
             kind = IMAGE_FORMATS.get(image.format)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise TooManyPixels from error
+    except TooManyPixels:
+        raise
+    except Exception:  # noqa: BLE001
+        # Crafted files make Pillow raise nearly anything (SyntaxError, struct.error,
+        # IndexError…): whatever it is, the file is not a picture we can open.
         kind = None
-    upload.seek(0)
+    finally:
+        upload.seek(0)
     return kind
 
 
@@ -73,7 +90,12 @@ class ContactForm(forms.Form):
         required=False,
         help_text=_("If you prefer that we call you."),
     )
-    topic = forms.ChoiceField(label=_("What is it about?"), choices=Topic.choices)
+    # No topic is chosen for the shopper: a silent default would route the message wrongly.
+    topic = forms.ChoiceField(
+        label=_("What is it about?"),
+        choices=[("", _("Choose one…")), *Topic.choices],
+        error_messages={"required": _("Choose what your message is about.")},
+    )
     order_number = forms.CharField(
         label=_("Order number (optional)"),
         max_length=60,
@@ -112,8 +134,9 @@ class ContactForm(forms.Form):
         "consent",
     ]
 
-    def __init__(self, *args, extra_fields=None, **kwargs):
+    def __init__(self, *args, extra_fields=None, extra_definition=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._extra_definition = list(extra_definition or [])
         if not self.is_bound:
             self.initial.setdefault("started", spam.form_timestamp())
             self.initial.setdefault("submission_key", uuid.uuid4().hex)
@@ -168,7 +191,20 @@ class ContactForm(forms.Form):
                     }
                 )
                 continue
-            kind = sniff(upload)
+            try:
+                kind = sniff(upload)
+            except TooManyPixels:
+                errors.append(
+                    _(
+                        "“%(name)s” is a picture too big to open (more than %(megapixels)s "
+                        "megapixels): send a smaller copy of it."
+                    )
+                    % {
+                        "name": upload.name,
+                        "megapixels": (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000,
+                    }
+                )
+                continue
             extension = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
             if kind is None:
                 errors.append(
@@ -187,6 +223,11 @@ class ContactForm(forms.Form):
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
+
+    def extra_definition(self):
+        """The extra questions as they are now (name, label, type, choices), to keep with the
+        answers so that later edits of the page never change what an old answer meant."""
+        return self._extra_definition
 
     def extra_answers(self):
         """The editors' extra fields as {label: answer}, for the conversation."""

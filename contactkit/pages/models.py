@@ -20,6 +20,12 @@ from contactkit.profile.shop import Shop
 
 INTRO_FEATURES = ["bold", "italic", "link"]
 
+NOT_STORED_MESSAGE = _(
+    "We could not store your message just now because many people are writing at the same "
+    "moment. Nothing was sent: please press “Send message” again. Your text is still here; "
+    "attach your files again if you had any."
+)
+
 
 class ContactkitPage(Page):
     """What every contactkit page shares: an intro, a body of blocks and the shop's facts.
@@ -113,23 +119,50 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
         return ContactForm
 
     def get_form(self, data=None, files=None):
-        extra = FormBuilder(list(self.form_fields.all())).formfields
-        return self.get_form_class()(data, files, extra_fields=extra)
+        """This page's form: the built-in fields and the page's own extra questions."""
+        builder = FormBuilder(list(self.form_fields.all()))
+        definition = [
+            {
+                "name": question.clean_name,
+                "label": question.label,
+                "type": question.field_type,
+                "required": question.required,
+                "choices": [value for value, _ in builder.get_formatted_field_choices(question)],
+            }
+            for question in builder.fields
+        ]
+        return self.get_form_class()(
+            data, files, extra_fields=builder.formfields, extra_definition=definition
+        )
 
     @path("")
     def index(self, request):
         if request.method == "POST":
             form = self.get_form(request.POST, request.FILES)
             if form.is_valid():
-                from contactkit.inbox.submission import receive
+                from contactkit.inbox.submission import NotStored, receive
 
-                conversation = receive(form, site=Shop.for_request(request).site, request=request)
+                try:
+                    conversation = receive(
+                        form, site=Shop.for_request(request).site, request=request, page=self
+                    )
+                except NotStored:
+                    # Nothing was kept: say so, and give the form back with the text in it.
+                    form.add_error(None, NOT_STORED_MESSAGE)
+                    return self.serve_form(request, form, status=503)
                 return self.serve_success(request, conversation)
         else:
             form = self.get_form()
+        return self.serve_form(request, form)
+
+    def serve_form(self, request, form, status=200):
+        """The page with ``form``: empty, or sent back with its errors and the shopper's text."""
         context = self.get_context(request)
         context["form"] = form
-        return TemplateResponse(request, self.get_template(request), context)
+        response = TemplateResponse(request, self.get_template(request), context, status=status)
+        if status == 503:
+            response["Retry-After"] = "5"
+        return response
 
     def serve_success(self, request, conversation):
         """After a message is stored: remember its reference and show the thank-you page.

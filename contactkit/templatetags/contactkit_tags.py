@@ -42,14 +42,19 @@ def contactkit_legal_notice(context, heading_level=2):
 
 @register.inclusion_tag("contactkit/includes/contact_form.html", takes_context=True)
 def contactkit_contact_form(context):
-    """The contact form, on any page: it posts to the site's contact page.
+    """The contact form, on any page.
 
-    On the contact page itself the bound form (with its errors) is reused.
+    On a contact page it is that page's own form (with its extra questions), posting to that
+    page, and the bound form (with its errors) is reused; anywhere else it posts to the site's
+    first contact page.
     """
     from contactkit.inbox.models import InboxSettings
+    from contactkit.pages.models import ContactPage
 
     shop = _shop(context)
-    page = shop.contact_page if shop else None
+    page = context.get("page")
+    if not isinstance(page, ContactPage):
+        page = shop.contact_page if shop else None
     form = context.get("form")
     if form is None and page is not None:
         form = page.get_form()

@@ -81,6 +81,27 @@ DATABASES = {
     )
 }
 
+
+def sqlite_for_concurrent_writes(database):
+    """SQLite set up so that shoppers writing at the same moment wait their turn.
+
+    IMMEDIATE transactions take the write lock when they start, so the busy timeout applies
+    (a deferred one that reads, then writes, fails at once with "database is locked"); WAL
+    lets pages be read while a message is written.
+    """
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("OPTIONS", {}).update(
+            {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
+    return database
+
+
+sqlite_for_concurrent_writes(DATABASES["default"])
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

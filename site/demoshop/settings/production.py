@@ -17,7 +17,11 @@ def _env(name):
 DEBUG = False
 SECRET_KEY = _env("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in _env("ALLOWED_HOSTS").split(",") if host.strip()]
-DATABASES = {"default": dj_database_url.parse(_env("DATABASE_URL"), conn_max_age=600)}
+DATABASES = {
+    "default": sqlite_for_concurrent_writes(
+        dj_database_url.parse(_env("DATABASE_URL"), conn_max_age=600)
+    )
+}
 CSRF_TRUSTED_ORIGINS = [
     origin.strip() for origin in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if origin
 ]

@@ -11,8 +11,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(os.environ.get("CONTACTKIT_TEST_MEDIA", "/tmp/contactkit-test-media"))  # noqa: S108
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 DATABASES = {
-    "default": dj_database_url.config(
-        default="sqlite:///:memory:", conn_max_age=0, conn_health_checks=False
+    "default": sqlite_for_concurrent_writes(
+        dj_database_url.config(
+            default="sqlite:///:memory:", conn_max_age=0, conn_health_checks=False
+        )
     )
 }
 
