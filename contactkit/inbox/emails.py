@@ -1,26 +1,34 @@
-"""The inbox's emails: a confirmation to the shopper, a notification to staff, staff's replies.
+"""The inbox's emails: a confirmation to the shopper, a notification to staff, staff's replies,
+and a note to whoever a conversation is assigned to.
 
 Each email is an :class:`~contactkit.inbox.models.EmailDelivery` row, created in the same
 transaction as what it tells about and sent by a background task once that has committed. A
 send that fails stays in the table and is retried with growing pauses, so no email is lost
 while SMTP is down; ``contactkit_send_emails`` sends whatever is due.
+
+What the mail server does is kept per recipient (``accepted``, ``refused`` with its answer): an
+email is sent only once every recipient was accepted, a retry goes only to those not accepted
+yet, and a permanent refusal (a 5xx answer) is given up and shown, naming the address.
 """
 
 import logging
 from datetime import timedelta
-from email.utils import formataddr
+from email.headerregistry import Address
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext
+from wagtail.users.models import UserProfile
 
 from contactkit.conf import contactkit_settings
+from contactkit.inbox import mailer
 from contactkit.inbox.models import (
     Conversation,
     EmailDelivery,
@@ -50,10 +58,11 @@ def queue_new_conversation_emails(conversation):
     """Create the emails about a new conversation and send them once the transaction commits.
 
     Call it inside the transaction that stores the conversation and its first message: the
-    shopper gets a confirmation, the staff chosen for the topic a notification. Spam gets
-    neither. Returns the deliveries created.
+    shopper gets a confirmation, the staff chosen for the topic a notification. Spam and
+    messages held for review get neither (call it again when staff release one). Returns the
+    deliveries created.
     """
-    if conversation.status == Status.SPAM:
+    if conversation.status in (Status.SPAM, Status.HELD):
         return []
     message = conversation.messages.filter(kind=Message.Kind.SHOPPER).first()
     deliveries = [
@@ -105,6 +114,28 @@ def send_reply(conversation, author, body):
     return message
 
 
+def queue_assignment_email(conversation, assignee, assigned_by=None):
+    """Tell ``assignee`` by email that ``conversation`` is now theirs, once the transaction commits.
+
+    Call it inside the transaction that assigns the conversation. The email is written in the
+    assignee's admin language and links to the conversation. Nobody is emailed when the assignee
+    has no email address or assigned the conversation to themselves. Returns the delivery, or
+    None.
+    """
+    if assignee is None or not assignee.email:
+        return None
+    if assigned_by is not None and assigned_by.pk == assignee.pk:
+        return None
+    delivery = EmailDelivery.objects.create(
+        conversation=conversation,
+        message=conversation.messages.filter(kind=Message.Kind.SHOPPER).last(),
+        kind=Kind.ASSIGNMENT,
+        recipients=[assignee.email],
+    )
+    _send_after_commit(delivery)
+    return delivery
+
+
 def _send_after_commit(delivery):
     # Imported here because the tasks module imports this one.
     from contactkit.inbox.tasks import send_email_delivery
@@ -137,17 +168,17 @@ def send_delivery(delivery_id, *, now=None):
     delivery = EmailDelivery.objects.select_related("conversation__site", "message").get(
         pk=delivery_id
     )
-    try:
-        if not build_message(delivery).send():
-            raise ValueError("The email has no recipients.")
-    except Exception as error:
-        _record_failure(delivery, error, now)
-        return False
-    delivery.state = State.SENT
-    delivery.sent_at = timezone.now()
-    delivery.next_attempt_at = None
-    delivery.save(update_fields=["state", "sent_at", "next_attempt_at"])
-    return True
+    # What is written down for staff (errors, refusals) is in the site's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            waiting = _waiting_recipients(delivery)
+            if not waiting:
+                raise ValueError("The email has no recipients.")
+            outcome = mailer.send(build_message(delivery), waiting)
+        except Exception as error:
+            _record_failure(delivery, f"{type(error).__name__}: {error}", now)
+            return False
+        return _record_outcome(delivery, outcome, now)
 
 
 def send_due_deliveries(now=None):
@@ -165,16 +196,54 @@ def _due(now):
     return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
 
 
-def _record_failure(delivery, error, now):
-    delivery.last_error = f"{type(error).__name__}: {error}"[:500]
-    if delivery.attempts >= contactkit_settings.EMAIL_MAX_ATTEMPTS:
+def _waiting_recipients(delivery):
+    """The recipients still to be sent to: not accepted yet, nor refused for good."""
+    return [
+        address
+        for address in delivery.recipients
+        if address not in delivery.accepted
+        and not mailer.is_permanent(delivery.refused.get(address, ""))
+    ]
+
+
+def _record_outcome(delivery, outcome, now):
+    """Write down whom the server accepted and refused; True if now everybody has the email."""
+    accepted = list(delivery.accepted)
+    accepted += [address for address in outcome.accepted if address not in accepted]
+    refused = {**delivery.refused, **outcome.refused}
+    delivery.accepted = accepted
+    delivery.refused = {
+        address: answer for address, answer in refused.items() if address not in accepted
+    }
+    if all(address in accepted for address in delivery.recipients):
+        delivery.state = State.SENT
+        delivery.sent_at = timezone.now()
+        delivery.next_attempt_at = None
+        delivery.last_error = ""
+        delivery.save(
+            update_fields=["state", "sent_at", "next_attempt_at", "last_error"]
+            + ["accepted", "refused"]
+        )
+        return True
+    error = "; ".join(
+        gettext("%(address)s was refused by the mail server: %(answer)s")
+        % {"address": address, "answer": answer}
+        for address, answer in delivery.refused.items()
+    )
+    _record_failure(delivery, error, now, give_up=not _waiting_recipients(delivery))
+    return False
+
+
+def _record_failure(delivery, error, now, *, give_up=False):
+    delivery.last_error = error[:500]
+    if give_up or delivery.attempts >= contactkit_settings.EMAIL_MAX_ATTEMPTS:
         delivery.state = State.GAVE_UP
         delivery.next_attempt_at = None
     else:
         delivery.state = State.FAILED
         pause = BACKOFF_MINUTES[min(delivery.attempts, len(BACKOFF_MINUTES)) - 1]
         delivery.next_attempt_at = now + timedelta(minutes=pause)
-    delivery.save(update_fields=["state", "last_error", "next_attempt_at"])
+    delivery.save(update_fields=["state", "last_error", "next_attempt_at", "accepted", "refused"])
     logger.warning(
         "Email %s (%s, conversation %s) failed on attempt %s: %s",
         delivery.pk,
@@ -191,9 +260,11 @@ def _record_failure(delivery, error, now):
 def build_message(delivery):
     """The plain-text email for ``delivery``, ready to send.
 
-    The shopper's emails are written in the conversation's language, staff's in the site's;
-    every email of a conversation refers to the shopper's first message, so mail clients
-    show the confirmation and the replies as one thread.
+    The shopper's emails are written in the conversation's language, the notification in the
+    site's and an assignment in the assignee's admin language. The notification stands for the
+    shopper's message (it carries its Message-ID); the confirmation refers to it, and replies
+    refer to the confirmation and the earlier replies: only to emails the shopper has, so mail
+    programs show them as one thread.
     """
     conversation = delivery.conversation
     shop = Shop.for_site(conversation.site)
@@ -201,6 +272,8 @@ def build_message(delivery):
     shop_name = _one_line(shop.profile.name)
     if delivery.kind == Kind.NOTIFICATION:
         language = settings.LANGUAGE_CODE
+    elif delivery.kind == Kind.ASSIGNMENT:
+        language = _admin_language(conversation, delivery.recipients)
     else:
         language = conversation.language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -217,7 +290,7 @@ def build_message(delivery):
                 "reply_time": shop.promised_reply_time,
             }
             headers = {
-                "Message-ID": _related_id(thread, "confirmation"),
+                "Message-ID": _confirmation_id(thread),
                 "In-Reply-To": thread,
                 "References": thread,
                 "Auto-Submitted": "auto-generated",
@@ -226,11 +299,21 @@ def build_message(delivery):
             context |= _notification_context(delivery, shop)
             reply_to = [_mailbox(conversation.name, conversation.email)]
             # The notification stands for the shopper's message: when staff answer from
-            # their mail program, the shopper's client threads it with the confirmation.
+            # their mail program, the shopper's client threads it with the confirmation,
+            # which refers to this Message-ID.
             headers = {"Message-ID": thread, "Auto-Submitted": "auto-generated"}
+        elif delivery.kind == Kind.ASSIGNMENT:
+            context |= _assignment_context(delivery)
+            # One Message-ID per assignment, the same on every try; threaded with the
+            # notification in staff's mail program.
+            headers = {
+                "Message-ID": _related_id(thread, f"assignment-{delivery.pk}"),
+                "References": thread,
+                "Auto-Submitted": "auto-generated",
+            }
         else:
             context["body"] = delivery.message.body
-            earlier = _earlier_message_ids(conversation, delivery.message)
+            earlier = _received_message_ids(conversation, delivery.message)
             headers = {
                 "Message-ID": delivery.message.email_message_id,
                 "In-Reply-To": earlier[-1] if earlier else "",
@@ -242,7 +325,7 @@ def build_message(delivery):
         sender = _mailbox(shop_name, shop_address)
     else:
         sender = settings.DEFAULT_FROM_EMAIL
-    return EmailMessage(
+    return mailer.Email(
         subject=_one_line(subject),
         body=body,
         from_email=sender,
@@ -263,8 +346,13 @@ def _one_line(text):
 
 
 def _mailbox(name, address):
-    """``"Name" <address>``, quoted and encoded as headers need, the name on one line."""
-    return formataddr((_one_line(name), address))
+    """``"Name" <address>``, quoted as headers need, the name on one line.
+
+    The address may have an internationalised domain or local part: Django punycodes the
+    domain, and :mod:`contactkit.inbox.mailer` sends a non-ASCII local part with SMTPUTF8.
+    """
+    local, _at, domain = address.rpartition("@")
+    return str(Address(display_name=_one_line(name), username=local, domain=domain))
 
 
 def _quoted(text):
@@ -284,14 +372,34 @@ def _related_id(message_id, prefix):
     return f"<{prefix}.{message_id.removeprefix('<')}"
 
 
-def _earlier_message_ids(conversation, message):
-    """The Message-IDs of the shopper's messages and replies before ``message``, oldest first."""
-    earlier = []
-    for other in conversation.messages.exclude(kind=Message.Kind.NOTE):
-        if other.pk == message.pk:
-            break
-        earlier.append(other.email_message_id)
-    return [message_id for message_id in earlier if message_id]
+def _confirmation_id(thread):
+    return _related_id(thread, "confirmation")
+
+
+def _received_message_ids(conversation, message):
+    """The Message-IDs of the emails the shopper got before ``message``, oldest first.
+
+    The confirmation, then the earlier replies, leaving out those given up. Not the shopper's
+    first message: its Message-ID is the staff notification's, an email the shopper never got
+    (and one held for review had neither notification nor confirmation).
+    """
+    received = []
+    confirmations = conversation.deliveries.filter(kind=Kind.CONFIRMATION)
+    if confirmations.exclude(state=State.GAVE_UP).exists():
+        received.append(_confirmation_id(conversation.thread_message_id))
+    replies = (
+        conversation.messages.filter(kind=Message.Kind.REPLY, deliveries__kind=Kind.REPLY)
+        .exclude(deliveries__state=State.GAVE_UP)
+        .exclude(pk=message.pk)
+        .filter(
+            Q(created_at__lt=message.created_at)
+            | Q(created_at=message.created_at, pk__lt=message.pk)
+        )
+        .order_by("created_at", "pk")
+        .values_list("email_message_id", flat=True)
+    )
+    received += replies
+    return [message_id for message_id in dict.fromkeys(received) if message_id]
 
 
 def _notification_context(delivery, shop):
@@ -325,6 +433,43 @@ def _notification_context(delivery, shop):
         "summary": _summary(delivery.message.body),
         "topic": conversation.get_topic_display(),
         "attachments": list(delivery.message.attachments.all()),
+        "admin_url": _admin_url(conversation),
+    }
+
+
+def _admin_language(conversation, recipients):
+    """The Wagtail admin language of the staff member an email is for, else the site's."""
+    users = []
+    if conversation.assignee and conversation.assignee.email in recipients:
+        users.append(conversation.assignee)
+    users += get_user_model().objects.filter(email__in=recipients).order_by("pk")[:1]
+    for user in users:
+        language = (
+            UserProfile.objects.filter(user=user)
+            .values_list("preferred_language", flat=True)
+            .first()
+        )
+        if language:
+            return language
+    return settings.LANGUAGE_CODE
+
+
+def _assignment_context(delivery):
+    conversation = delivery.conversation
+    message = delivery.message
+
+    def label(field):
+        return capfirst(Conversation._meta.get_field(field).verbose_name)
+
+    return {
+        "fields": [
+            (label("reference"), conversation.reference),
+            (label("name"), _one_line(conversation.name)),
+            (label("topic"), conversation.get_topic_display()),
+        ],
+        "topic": conversation.get_topic_display(),
+        "message_label": capfirst(Message._meta.get_field("body").verbose_name),
+        "preview": _quoted(Truncator(message.body).chars(300)) if message else "",
         "admin_url": _admin_url(conversation),
     }
 

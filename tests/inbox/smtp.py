@@ -4,6 +4,10 @@ The fixture ``smtp_server`` runs the server; ``smtp_mailer`` also points Django'
 A test module gets them with
 ``from tests.inbox.smtp import smtp_mailer_fixture, smtp_server_fixture  # noqa: F401``:
 their Python names differ from the fixtures' so that test arguments do not shadow an import.
+
+The server offers SMTPUTF8 (addresses with non-ASCII characters before the @) unless started
+with ``smtputf8=False``, and refuses the recipients a test names with ``refuse()``, as a real
+server refuses an unknown mailbox or a full one.
 """
 
 import email
@@ -33,18 +37,36 @@ class SMTPServer:
     back on the same port.
     """
 
-    def __init__(self):
+    def __init__(self, *, smtputf8=True):
         self.port = free_port()
+        self.smtputf8 = smtputf8
         self.messages = []
         self.envelopes = []
+        # {address: the answer to its RCPT command}, for the recipients to refuse.
+        self.refusals = {}
         self._controller = None
 
-    def start(self):
+    def start(self, *, smtputf8=None):
+        """Start serving; ``smtputf8`` says whether to offer SMTPUTF8 (as before by default)."""
+        if smtputf8 is not None:
+            self.smtputf8 = smtputf8
         # A new controller each time: a stopped one has closed its event loop.
         self._controller = Controller(
-            self, hostname="127.0.0.1", port=self.port, server_hostname="localhost"
+            self,
+            hostname="127.0.0.1",
+            port=self.port,
+            server_hostname="localhost",
+            enable_SMTPUTF8=self.smtputf8,
         )
         self._controller.start()
+
+    def refuse(self, address, answer="550 5.1.1 No such user here"):
+        """Answer ``answer`` to RCPT TO ``address`` (as the client writes it) from now on."""
+        self.refusals[address] = answer
+
+    def accept(self, address):
+        """Take ``address`` again."""
+        self.refusals.pop(address, None)
 
     def stop(self):
         if self._controller is not None:
@@ -59,6 +81,13 @@ class SMTPServer:
             if address in envelope.rcpt_tos
         ]
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refusals:
+            return self.refusals[address]
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         self.envelopes.append(
             Envelope(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
@@ -67,6 +96,21 @@ class SMTPServer:
             email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         )
         return "250 Message accepted for delivery"
+
+
+def mailboxes(message, header):
+    """The ``(display name, address)`` pairs of an address header of a received message.
+
+    Python's parser keeps the UTF-8 of an SMTPUTF8 header as escaped bytes; they are decoded.
+    """
+
+    def text(value):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8")
+
+    return [
+        (text(address.display_name), text(address.addr_spec))
+        for address in message[header].addresses
+    ]
 
 
 def free_port():

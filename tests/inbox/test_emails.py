@@ -1,5 +1,8 @@
 """The inbox's emails, sent through a real SMTP server: confirmation, notification, replies,
-and nothing lost or sent twice while SMTP is down."""
+and nothing lost or sent twice while SMTP is down.
+
+Other ``test_email_*`` modules reuse this module's fixtures by importing ``*_fixture``.
+"""
 
 from datetime import timedelta
 
@@ -32,7 +35,7 @@ from contactkit.inbox.models import (
     TopicRoute,
 )
 from contactkit.inbox.tasks import send_email_delivery
-from tests.inbox.smtp import smtp_mailer_fixture, smtp_server_fixture  # noqa: F401
+from tests.inbox.smtp import mailboxes, smtp_mailer_fixture, smtp_server_fixture  # noqa: F401
 from tests.profile.builders import channel, profile_for
 
 SHOP = "hola@ceramica.example"
@@ -42,8 +45,8 @@ SCRIPT_NAME = "Ana <script>alert(1)</script>"
 BODY = "¿La taza grande cabe en el lavavajillas? <b>Gracias</b>"
 
 
-@pytest.fixture(autouse=True)
-def wagtail_root(db, settings):
+@pytest.fixture(autouse=True, name="wagtail_root")
+def wagtail_root_fixture(db, settings):
     """The page tree's root and the default site, when the test database was built without
     migrations (as now, while the inbox has none): Wagtail's own migrations make them."""
     if Page.get_first_root_node() is None:
@@ -52,8 +55,8 @@ def wagtail_root(db, settings):
         Site.objects.create(hostname="localhost", root_page=root, is_default_site=True)
 
 
-@pytest.fixture
-def shop(site):
+@pytest.fixture(name="shop")
+def shop_fixture(site):
     """A Spanish shop with an email channel that answers within a day, and staff to notify."""
     profile_for(site, trade_name="Cerámica Alba")
     channel(site, "email", email=SHOP, reply_time=1440)
@@ -64,8 +67,8 @@ def shop(site):
     return site
 
 
-@pytest.fixture
-def arrive(shop, django_capture_on_commit_callbacks):
+@pytest.fixture(name="arrive")
+def arrive_fixture(shop, django_capture_on_commit_callbacks):
     """Store a conversation as the contact form does, then let its transaction commit."""
 
     def arrive(**fields):
@@ -89,7 +92,7 @@ def arrive(shop, django_capture_on_commit_callbacks):
 
 
 def addresses(message, header):
-    return [(address.display_name, address.addr_spec) for address in message[header].addresses]
+    return mailboxes(message, header)
 
 
 def subject(message):
@@ -264,12 +267,15 @@ def test_replies_are_threaded_and_answer_the_conversation(
     assert subject(reply_1) == subject(reply_2) == expected
     assert addresses(reply_1, "From") == [("Cerámica Alba", SHOP)]
     assert addresses(reply_1, "Reply-To") == [("", SHOP)]
+    # Replies refer to the emails the shopper has: the confirmation, then the earlier replies
+    # (not the shopper's message, whose Message-ID is the staff notification's).
+    assert confirmation["References"] == thread
     assert reply_1["Message-ID"] == first.email_message_id
-    assert reply_1["In-Reply-To"] == thread
-    assert reply_1["References"] == thread
+    assert reply_1["In-Reply-To"] == confirmation["Message-ID"]
+    assert reply_1["References"] == confirmation["Message-ID"]
     assert reply_2["Message-ID"] == second.email_message_id
     assert reply_2["In-Reply-To"] == first.email_message_id
-    assert reply_2["References"].split() == [thread, first.email_message_id]
+    assert reply_2["References"].split() == [confirmation["Message-ID"], first.email_message_id]
     assert text(reply_1).startswith("Sí, cabe.\nUn saludo, Marta\n")
     assert f"Your reference: {conversation.reference}" in text(reply_1)
     assert reply_1["Auto-Submitted"] is None
@@ -447,10 +453,13 @@ def test_with_a_backend_that_can_wait_a_failed_send_schedules_its_retry(
     assert len(queued) == 3
 
 
-def test_spam_gets_no_email(shop, smtp_mailer, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("status", ["spam", "held"])
+def test_spam_and_messages_held_for_review_get_no_email(
+    shop, smtp_mailer, django_capture_on_commit_callbacks, status
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         conversation = Conversation.objects.create(
-            site=shop, topic="other", name="Bot", email="bot@example.com", status="spam"
+            site=shop, topic="other", name="Bot", email="bot@example.com", status=status
         )
         Message.objects.create(conversation=conversation, kind="shopper", body="Cheap pills")
         assert queue_new_conversation_emails(conversation) == []
@@ -474,3 +483,18 @@ def test_without_a_shop_address_emails_come_from_the_default_sender(
     assert email.from_email == "Tienda <noreply@example.com>"
     assert email.reply_to == []
     assert "usually answers" not in email.body
+
+
+def test_a_long_subject_starts_on_the_subject_line(arrive, smtp_mailer):
+    """Django 5.2 wrote a long non-ASCII subject after an empty first line: "Subject: " and a
+    line break, which some mail programs show as no subject at all."""
+    conversation = arrive(language="en")
+    assert len(smtp_mailer.envelopes) == 2
+    for envelope in smtp_mailer.envelopes:
+        headers = envelope.raw.split(b"\r\n\r\n", 1)[0]
+        [line] = [line for line in headers.split(b"\r\n") if line.startswith(b"Subject:")]
+        assert line.removeprefix(b"Subject:").strip() != b""
+    [notification] = smtp_mailer.to(STAFF[0])
+    assert str(notification["Subject"]) == (
+        f"[{conversation.reference}] Question about a product: {BODY}"
+    )
