@@ -57,8 +57,8 @@ class Source(models.TextChoices):
 
 class ConversationQuerySet(models.QuerySet):
     def inbox(self):
-        """Everything but spam, the way staff see their inbox."""
-        return self.exclude(status=Status.SPAM)
+        """Everything but spam and what is held for review, the way staff see their inbox."""
+        return self.exclude(status__in=[Status.SPAM, Status.HELD])
 
     def new(self):
         return self.filter(status=Status.NEW)
@@ -240,7 +240,11 @@ class Message(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.email_message_id and self.kind != self.Kind.NOTE:
-            domain = getattr(settings, "CONTACTKIT_MESSAGE_ID_DOMAIN", "") or "contactkit.local"
+            # The shop's own host name (its Wagtail site), unless the setting says otherwise.
+            from contactkit.inbox.mailer import message_id_domain
+
+            domain = getattr(settings, "CONTACTKIT_MESSAGE_ID_DOMAIN", "")
+            domain = domain or message_id_domain(self.conversation.site)
             self.email_message_id = f"<{secrets.token_hex(12)}@{domain}>"
         super().save(*args, **kwargs)
 
