@@ -7,6 +7,7 @@ from django.core import checks
 
 from contactkit import themes
 from contactkit.conf import contactkit_settings
+from contactkit.inbox import checks as inbox_checks  # noqa: F401  (registers them)
 from contactkit.theming import audit
 
 REQUIRED_APPS = {
@@ -138,31 +139,3 @@ def check_theme_finder(app_configs=None, **kwargs):
             id="contactkit.W001",
         )
     ]
-
-
-@checks.register(checks.Tags.database)
-def check_sqlite_concurrency(app_configs=None, databases=None, **kwargs):
-    """On SQLite, shoppers writing at the same moment need IMMEDIATE transactions to be safe.
-
-    SQLite's default (deferred) transactions fail at once with "database is locked" when two
-    of them try to write, whatever the busy timeout; IMMEDIATE ones wait their turn.
-    """
-    from django.db import connections
-
-    problems = []
-    for alias in databases or []:
-        connection = connections[alias]
-        if connection.vendor != "sqlite":
-            continue
-        options = connection.settings_dict.get("OPTIONS", {})
-        if str(options.get("transaction_mode", "")).upper() != "IMMEDIATE":
-            problems.append(
-                checks.Warning(
-                    f"The SQLite database '{alias}' does not use IMMEDIATE transactions: "
-                    "messages sent at the same moment may fail with 'database is locked'.",
-                    hint="Add 'transaction_mode': 'IMMEDIATE' and a 'timeout' (seconds) to its "
-                    "OPTIONS, and WAL journal mode; see docs/install.md.",
-                    id="contactkit.W007",
-                )
-            )
-    return problems

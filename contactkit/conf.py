@@ -17,11 +17,27 @@ DEFAULTS = {
     "ATTACHMENT_MAX_COUNT": 3,
     "ATTACHMENT_MAX_SIZE": 5 * 1024 * 1024,
     # Spam checks: a form sent faster than this (seconds) is a robot; more links than this in
-    # a message look like spam; per-IP and per-email limits (messages per window in seconds).
+    # a message look like spam.
     "MIN_FILL_SECONDS": 3,
     "MAX_LINKS": 3,
-    "RATE_LIMIT_IP": (5, 600),
+    # Limits, as (messages, window in seconds), or None for no limit: a message over one is
+    # held for review. Per address (generous: a mobile network or an office shares one), per
+    # email address, and per browser session. Counted in the default cache: share it between
+    # processes (Redis, Memcached, the database cache).
+    "RATE_LIMIT_IP": (20, 600),
     "RATE_LIMIT_EMAIL": (5, 3600),
+    "RATE_LIMIT_SESSION": (5, 600),
+    # The addresses (or networks, "10.0.0.0/8") of the proxies in front of the site. A request
+    # from one of them is counted by the address it puts in X-Forwarded-For; never otherwise.
+    "TRUSTED_PROXIES": [],
+    # Bytes of attachments one address may send in a window of seconds, or None: over it, the
+    # form asks to send without files or later.
+    "ATTACHMENT_QUOTA_IP": (25 * 1024 * 1024, 3600),
+    # Files of held and spam messages are quarantined: at most this many bytes in all (None:
+    # no cap; a message past it is stored without its files), deleted after this many days
+    # by `contactkit_purge` unless staff release the message.
+    "QUARANTINE_MAX_BYTES": 200 * 1024 * 1024,
+    "QUARANTINE_DAYS": 7,
     # What is kept of the sender's IP address: "hash" (a keyed hash, for rate limits) or "none".
     "STORE_IP": "hash",
     # Closed conversations older than this many days are deleted by `contactkit_purge`

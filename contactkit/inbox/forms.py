@@ -10,7 +10,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from PIL import Image
 
 from contactkit.conf import contactkit_settings
-from contactkit.inbox import spam
+from contactkit.inbox import limits, spam
 from contactkit.inbox.models import Topic
 
 # What a shopper may attach, recognised by the file's bytes, never by its name.
@@ -134,8 +134,10 @@ class ContactForm(forms.Form):
         "consent",
     ]
 
-    def __init__(self, *args, extra_fields=None, extra_definition=None, **kwargs):
+    def __init__(self, *args, extra_fields=None, extra_definition=None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The request the form was sent with, for the attachment quota of its address.
+        self.request = request
         self._extra_definition = list(extra_definition or [])
         if not self.is_bound:
             self.initial.setdefault("started", spam.form_timestamp())
@@ -219,6 +221,14 @@ class ContactForm(forms.Form):
                 upload.sniffed_type = kind
         if errors:
             raise forms.ValidationError(errors, code="bad_file")
+        if limits.attachment_quota_exceeded(self.request, sum(upload.size for upload in files)):
+            raise forms.ValidationError(
+                _(
+                    "You have sent many files in the last hour. Send your message without "
+                    "files, or try again later."
+                ),
+                code="attachment_quota",
+            )
         return files
 
     def clean_name(self):

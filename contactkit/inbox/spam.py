@@ -1,7 +1,9 @@
 """Spam checks for what shoppers send. Spam is never dropped: it is kept, with the reason.
 
-Rate limits count through Django's cache, so with a shared cache (Redis) they hold across
-every web process.
+Checks (a hidden field filled in, a missing or forged timestamp, a form sent too fast, too many
+links) say a robot wrote: the message goes to the spam folder. Limits (too many messages, too
+many files) live in :mod:`contactkit.inbox.limits`: what trips one is held for review, not
+called spam. Both store their reason codes on the conversation, described here for staff.
 """
 
 import hashlib
@@ -11,7 +13,6 @@ import time
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -27,6 +28,8 @@ REASONS = {
     "no_timestamp": _("The form was not opened from the shop's page."),
     "rate_ip": _("Too many messages from the same connection in a short time."),
     "rate_email": _("Too many messages from the same email address in a short time."),
+    "rate_session": _("Too many messages from the same browser in a short time."),
+    "quota_files": _("Too many files from the same connection in the last hour."),
 }
 
 
@@ -52,26 +55,16 @@ def keyed_hash(value):
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    """The shopper's address (see :func:`contactkit.inbox.limits.client_address`)."""
+    from contactkit.inbox.limits import client_address
+
+    return client_address(request)
 
 
-def _over_limit(kind, key, limit):
-    """Count one message for ``key`` and say whether it goes over ``limit`` (count, seconds)."""
-    count, window = limit
-    cache_key = f"contactkit:rate:{kind}:{key}"
-    cache.add(cache_key, 0, timeout=window)
-    try:
-        used = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window)
-        used = 1
-    return used > count
+def check(*, honeypot, timestamp, message, now=None):
+    """The spam reason codes of a submission, or "" when it looks like a person's message.
 
-
-def check(*, honeypot, timestamp, message, email, ip, now=None):
-    """The spam reason code for a submission, or "" when it looks like a person's message.
-
-    Every check runs, so the rate-limit counters see every message, spam included.
+    Limits are not checked here: see :func:`contactkit.inbox.limits.check`.
     """
     reasons = []
     if honeypot:
@@ -84,10 +77,6 @@ def check(*, honeypot, timestamp, message, email, ip, now=None):
     links = len(LINK.findall(message or ""))
     if links > contactkit_settings.MAX_LINKS:
         reasons.append(f"links:{links}")
-    if ip and _over_limit("ip", keyed_hash(ip), contactkit_settings.RATE_LIMIT_IP):
-        reasons.append("rate_ip")
-    if email and _over_limit("email", keyed_hash(email), contactkit_settings.RATE_LIMIT_EMAIL):
-        reasons.append("rate_email")
     return " ".join(reasons)
 
 
@@ -110,6 +99,17 @@ def describe(code):
                 ngettext(
                     "The message has %(count)s link.",
                     "The message has %(count)s links.",
+                    int(number or 0),
+                )
+                % {"count": number}
+            )
+        elif name == "files_not_kept":
+            texts.append(
+                ngettext(
+                    "%(count)s file was not kept: the quarantine for held and spam messages "
+                    "is full.",
+                    "%(count)s files were not kept: the quarantine for held and spam messages "
+                    "is full.",
                     int(number or 0),
                 )
                 % {"count": number}

@@ -4,7 +4,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone, translation
 
 from contactkit.conf import contactkit_settings
-from contactkit.inbox import spam
+from contactkit.inbox import limits, quarantine, spam
 from contactkit.inbox.models import Attachment, Conversation, Message, Source, Status
 
 
@@ -25,8 +25,13 @@ def receive(form, *, site, request=None, source=Source.FORM, page=None):
 
     The form's submission key decides what a second submit means: the same text again (a
     double click, a reload) returns the conversation of the first; a new text is stored as a
-    further message of that conversation. Spam is stored too, with its reason, and sends no
-    email. Raises :class:`NotStored` when the database cannot take the message now.
+    further message of that conversation; it counts against the limits like a new message.
+
+    Spam is stored too, with its reason, and sends no email; a message over a limit (see
+    :mod:`~contactkit.inbox.limits`) is held for review, with its reason, and sends no email
+    either. Files of spam and held messages are quarantined, or not kept when the quarantine
+    is full (see :mod:`~contactkit.inbox.quarantine`). Raises :class:`NotStored` when the
+    database cannot take the message now.
     """
     try:
         return _receive(form, site=site, request=request, source=source, page=page)
@@ -35,26 +40,46 @@ def receive(form, *, site, request=None, source=Source.FORM, page=None):
         raise NotStored(str(error)) from error
 
 
+def _limits(form, request):
+    """Count the message and its files against the limits; the reason codes it trips."""
+    reasons = limits.check(request, form.cleaned_data["email"])
+    if limits.count_attachment_bytes(request, _size(form)):
+        reasons.append(limits.QUOTA_FILES)
+    return reasons
+
+
+def _size(form):
+    return sum(upload.size for upload in form.cleaned_data.get("attachments") or [])
+
+
+def _uncount_files(form, request):
+    """Files counted against the quota but not stored after all."""
+    quota = contactkit_settings.ATTACHMENT_QUOTA_IP
+    address = limits.address_key(limits.client_address(request))
+    if quota and address and _size(form):
+        limits.subtract("bytes", spam.keyed_hash(address), quota[1], _size(form))
+
+
 def _receive(form, *, site, request, source, page):
     data = form.cleaned_data
     key = data.get("submission_key") or None
     if key and (existing := Conversation.objects.filter(submission_key=key).first()):
-        return _receive_again(existing, form)
-    ip = spam.client_ip(request)
-    reason = spam.check(
+        return _receive_again(existing, form, request)
+    ip = limits.client_address(request)
+    checks = spam.check(
         honeypot=data.get("website"),
         timestamp=data.get("started"),
         message=data["message"],
-        email=data["email"],
-        ip=ip,
     )
+    held = _limits(form, request)
+    status = Status.SPAM if checks else Status.HELD if held else Status.NEW
     conversation = Conversation(
         site=site,
         submission_key=key,
         source=source,
         topic=data["topic"],
-        status=Status.SPAM if reason else Status.NEW,
-        spam_reason=reason,
+        status=status,
+        spam_reason=" ".join([*checks.split(), *held]),
         name=data["name"],
         email=data["email"],
         phone=data.get("phone") or "",
@@ -69,34 +94,57 @@ def _receive(form, *, site, request, source, page):
     saved_files = []
     try:
         with transaction.atomic():
+            keep_files = _room_for_files(conversation, form)
             conversation.save()
-            _store_message(conversation, form, saved_files)
-            from contactkit.inbox.emails import queue_new_conversation_emails
+            _store_message(conversation, form, saved_files, keep_files=keep_files)
+            if conversation.status == Status.NEW:
+                from contactkit.inbox.emails import queue_new_conversation_emails
 
-            queue_new_conversation_emails(conversation)
+                queue_new_conversation_emails(conversation)
     except IntegrityError:
         _delete(saved_files)
+        _uncount_files(form, request)
         conversation.pk = None
         # The same form was sent twice at the same moment: the other request stored it.
         if key and (existing := Conversation.objects.filter(submission_key=key).first()):
-            return _receive_again(existing, form)
+            return _receive_again(existing, form, request)
         raise
     except BaseException:
         _delete(saved_files)
+        _uncount_files(form, request)
         conversation.pk = None
         raise
     return conversation
 
 
-def _receive_again(conversation, form):
+def _room_for_files(conversation, form):
+    """Whether the files of a spam or held message fit in the quarantine.
+
+    When they do not, the reason code says how many were not kept (a note in the thread says
+    it too, see :func:`_store_message`).
+    """
+    files = form.cleaned_data.get("attachments") or []
+    if not files or conversation.status not in quarantine.SET_ASIDE:
+        return True
+    if quarantine.has_room(_size(form)):
+        return True
+    code = f"{quarantine.FILES_NOT_KEPT}:{len(files)}"
+    conversation.spam_reason = " ".join(filter(None, [conversation.spam_reason, code]))
+    return False
+
+
+def _receive_again(conversation, form, request=None):
     """A form sent again with its submission key: a new text becomes a further message.
 
-    The same text again (a double click, the back button and send) changes nothing.
+    The same text again (a double click, the back button and send) changes nothing. A new
+    text counts against the limits like a new message: over one, the conversation is held
+    for review (unless it is in the spam folder already).
     """
     text = form.cleaned_data["message"]
     last = conversation.messages.filter(kind=Message.Kind.SHOPPER).order_by("-created_at", "-pk")
     if last.filter(body=text).exists():
         return conversation
+    held = _limits(form, request)
     saved_files = []
     try:
         with transaction.atomic():
@@ -104,25 +152,40 @@ def _receive_again(conversation, form):
             # other, each checked against what the other stored.
             locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
             if locked.messages.filter(kind=Message.Kind.SHOPPER, body=text).exists():
+                _uncount_files(form, request)
                 return locked
-            _store_message(locked, form, saved_files)
+            if held and locked.status != Status.SPAM:
+                codes = locked.spam_reason.split() if locked.status == Status.HELD else []
+                locked.spam_reason = " ".join(dict.fromkeys([*codes, *held]))
+                locked.status = Status.HELD
+                locked.closed_at = None
             # The shopper wrote again: someone must look at it, whether answered or closed.
-            if locked.status in (Status.WAITING, Status.CLOSED):
+            elif locked.status in (Status.WAITING, Status.CLOSED):
                 locked.status = Status.OPEN
                 locked.closed_at = None
-            locked.save(update_fields=["status", "closed_at", "updated_at"])
+            keep_files = _room_for_files(locked, form)
+            _store_message(locked, form, saved_files, keep_files=keep_files)
+            locked.save(update_fields=["status", "closed_at", "spam_reason", "updated_at"])
     except BaseException:
         _delete(saved_files)
+        _uncount_files(form, request)
         raise
     return locked
 
 
-def _store_message(conversation, form, saved_files):
-    """The shopper's message and its files, inside the caller's transaction."""
+def _store_message(conversation, form, saved_files, *, keep_files=True):
+    """The shopper's message and its files, inside the caller's transaction.
+
+    Without ``keep_files`` the files are not written, and a note says so.
+    """
     data = form.cleaned_data
     message = Message.objects.create(
         conversation=conversation, kind=Message.Kind.SHOPPER, body=data["message"]
     )
+    if not keep_files:
+        if files := data.get("attachments"):
+            quarantine.note_files_not_kept(conversation, len(files), _size(form))
+        return message
     for upload in data.get("attachments") or []:
         attachment = Attachment(
             message=message,

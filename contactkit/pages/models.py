@@ -118,8 +118,11 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
 
         return ContactForm
 
-    def get_form(self, data=None, files=None):
-        """This page's form: the built-in fields and the page's own extra questions."""
+    def get_form(self, data=None, files=None, request=None):
+        """This page's form: the built-in fields and the page's own extra questions.
+
+        ``request`` is the request the form was sent with: the form's limits count by it.
+        """
         builder = FormBuilder(list(self.form_fields.all()))
         definition = [
             {
@@ -127,18 +130,24 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
                 "label": question.label,
                 "type": question.field_type,
                 "required": question.required,
-                "choices": [value for value, _ in builder.get_formatted_field_choices(question)],
+                "choices": [
+                    value for value, _ in builder.get_formatted_field_choices(question) if value
+                ],
             }
             for question in builder.fields
         ]
         return self.get_form_class()(
-            data, files, extra_fields=builder.formfields, extra_definition=definition
+            data,
+            files,
+            extra_fields=builder.formfields,
+            extra_definition=definition,
+            request=request,
         )
 
     @path("")
     def index(self, request):
         if request.method == "POST":
-            form = self.get_form(request.POST, request.FILES)
+            form = self.get_form(request.POST, request.FILES, request=request)
             if form.is_valid():
                 from contactkit.inbox.submission import NotStored, receive
 
@@ -174,24 +183,40 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
 
     @path("thanks/", name="thanks")
     def thanks(self, request):
+        """What happened to the message just sent, told truthfully.
+
+        The page says an email was sent only if a confirmation was really queued; a message
+        held for review (or caught as spam) is said to be stored, to be read by a person
+        before anyone answers, with no email sent.
+        """
+        from contactkit.inbox.models import Conversation, EmailDelivery, Status
+
         reference = request.session.get("contactkit_reference")
         if not reference:
             return redirect(self.url)
+        conversation = Conversation.objects.filter(reference=reference).first()
         context = self.get_context(request)
         context["reference"] = reference
         context["reply_time"] = context["shop"].promised_reply_time
+        context["held_for_review"] = conversation is not None and conversation.status in (
+            Status.HELD,
+            Status.SPAM,
+        )
+        context["confirmation_sent"] = (
+            conversation is not None
+            and conversation.deliveries.filter(kind=EmailDelivery.Kind.CONFIRMATION).exists()
+        )
         template = self.get_themed_template(request, self.thanks_template)
         return TemplateResponse(request, template, context)
 
     @path("vcard/", name="vcard")
     def vcard(self, request):
         """The shop as a contact card (vCard) a shopper saves to their phone."""
-        from contactkit.pages.vcard import shop_vcard
+        from contactkit.pages.vcard import shop_vcard, vcard_content_disposition
 
         shop = Shop.for_request(request)
         response = HttpResponse(shop_vcard(shop, request), content_type="text/vcard; charset=utf-8")
-        filename = (shop.profile.name or "contact").replace('"', "")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.vcf"'
+        response["Content-Disposition"] = vcard_content_disposition(shop)
         return response
 
 

@@ -214,13 +214,13 @@ def test_spam_is_kept_in_the_spam_folder_with_its_reason(client, contact_page, o
     assert not EmailDelivery.objects.exists()
 
 
-def test_too_many_messages_from_one_email_are_marked_spam(client, contact_page, settings):
+def test_too_many_messages_from_one_email_are_held_for_review(client, contact_page, settings):
     settings.CONTACTKIT_RATE_LIMIT_EMAIL = (2, 3600)
     for index in range(3):
         post(client, contact_page, submission_key=f"{index}" * 32)
     statuses = list(Conversation.objects.order_by("created_at").values_list("status", flat=True))
-    assert statuses == ["new", "new", "spam"]
-    assert Conversation.objects.get(status="spam").spam_reason == "rate_email"
+    assert statuses == ["new", "new", "held"]
+    assert Conversation.objects.get(status="held").spam_reason == "rate_email"
 
 
 def test_the_ip_address_is_never_stored_in_clear(client, contact_page, settings):
