@@ -1,6 +1,7 @@
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from contactkit.inbox import actions as conversation_actions
 from contactkit.inbox.views import BULK_ACTIONS
 from contactkit.inbox.viewsets import CannedReplyViewSet, ConversationViewSet, inbox_permissions
 from contactkit.profile.viewsets import ContactChannelViewSet
@@ -19,6 +20,10 @@ def register_inbox():
 @hooks.register("register_permissions")
 def register_inbox_permissions():
     return inbox_permissions()
+
+
+# Staff actions on conversations, as Wagtail's History and site history show them.
+hooks.register("register_log_actions", conversation_actions.register_log_actions)
 
 
 for bulk_action in BULK_ACTIONS:

@@ -57,7 +57,8 @@ class InboxURLFinder(ModelAdminURLFinder):
 
 
 class ConversationViewSet(ModelViewSet):
-    """The inbox: a listing, a spam folder, each conversation's thread, privacy requests.
+    """The inbox: a listing, the spam and held folders, each conversation's thread and
+    History, privacy requests.
 
     Conversations come only from shoppers, so there is no add, edit, copy or delete screen.
     """
@@ -76,10 +77,14 @@ class ConversationViewSet(ModelViewSet):
     copy_view_enabled = False
     index_view_class = views.InboxIndexView
     spam_view_class = views.SpamIndexView
+    held_view_class = views.HeldIndexView
+    history_view_class = views.ConversationHistoryView
     list_per_page = 50
+    # What the CSV and XLSX downloads hold; contactkit.inbox.exports writes the cells.
     list_export = [
         "reference",
         "created_at",
+        "time_zone",
         "status",
         "topic",
         "source",
@@ -92,6 +97,7 @@ class ConversationViewSet(ModelViewSet):
         "first_response_time",
         "spam_reason",
         "message",
+        "extra_fields",
     ]
 
     @cached_property
@@ -109,7 +115,6 @@ class ConversationViewSet(ModelViewSet):
                 "add_url_name": None,
                 "edit_url_name": None,
                 "delete_url_name": None,
-                "history_url_name": None,
                 "usage_url_name": None,
                 **kwargs,
             }
@@ -119,41 +124,37 @@ class ConversationViewSet(ModelViewSet):
         # Registered through the register_permissions hook in contactkit.wagtail_hooks.
         return Permission.objects.none()
 
-    @property
-    def spam_view(self):
-        return self.construct_view(
-            self.spam_view_class,
-            **self.get_index_view_kwargs(
-                index_url_name=self.get_url_name("spam"),
-                index_results_url_name=self.get_url_name("spam_results"),
-                header_icon="warning",
-            ),
+    def folder_views(self, view_class, name, icon):
+        """A folder's listing and its results-only view (for searching as you type)."""
+        kwargs = self.get_index_view_kwargs(
+            index_url_name=self.get_url_name(name),
+            index_results_url_name=self.get_url_name(f"{name}_results"),
+            header_icon=icon,
         )
-
-    @property
-    def spam_results_view(self):
-        return self.construct_view(
-            self.spam_view_class,
-            **self.get_index_view_kwargs(
-                index_url_name=self.get_url_name("spam"),
-                index_results_url_name=self.get_url_name("spam_results"),
-                header_icon="warning",
-            ),
-            results_only=True,
+        return (
+            self.construct_view(view_class, **kwargs),
+            self.construct_view(view_class, **kwargs, results_only=True),
         )
 
     def get_urlpatterns(self):
+        spam, spam_results = self.folder_views(self.spam_view_class, "spam", "warning")
+        held, held_results = self.folder_views(self.held_view_class, "held", "time")
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("spam/", self.spam_view, name="spam"),
-            path("spam/results/", self.spam_results_view, name="spam_results"),
+            path("spam/", spam, name="spam"),
+            path("spam/results/", spam_results, name="spam_results"),
+            path("held/", held, name="held"),
+            path("held/results/", held_results, name="held_results"),
             path("<int:pk>/", views.ConversationView.as_view(), name="detail"),
             path("<int:pk>/reply/", views.ReplyView.as_view(), name="reply"),
             path("<int:pk>/note/", views.NoteView.as_view(), name="note"),
             path("<int:pk>/handle/", views.HandlingView.as_view(), name="handle"),
-            path("<int:pk>/spam/", views.SpamView.as_view(to_spam=True), name="mark_spam"),
-            path("<int:pk>/not-spam/", views.SpamView.as_view(to_spam=False), name="not_spam"),
+            path("<int:pk>/spam/", views.MoveView.as_view(move="mark_spam"), name="mark_spam"),
+            path("<int:pk>/not-spam/", views.MoveView.as_view(move="not_spam"), name="not_spam"),
+            path("<int:pk>/release/", views.MoveView.as_view(move="release"), name="release"),
+            path("<int:pk>/history/", self.history_view, name="history"),
+            path("<int:pk>/history/results/", self.history_results_view, name="history_results"),
             path("attachments/<int:pk>/", views.AttachmentView.as_view(), name="attachment"),
             path("privacy/", views.PrivacyView.as_view(), name="privacy"),
             path("privacy/erase/", views.PrivacyEraseView.as_view(), name="privacy_erase"),
@@ -167,7 +168,8 @@ class CannedReplyViewSet(SnippetViewSet):
     icon = "comment"
     menu_label = gettext_lazy("Canned replies")
     url_prefix = "contactkit/canned-replies"
-    list_display = ["title", "body"]
+    list_display = ["title", "language", "body"]
+    list_filter = ["language"]
     search_fields = ["title", "body"]
     search_backend_name = None
     copy_view_enabled = True

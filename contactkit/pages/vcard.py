@@ -1,27 +1,63 @@
-"""The shop as a vCard (RFC 2426, version 3.0) that a shopper saves to their phone's contacts."""
+"""The shop as a vCard (RFC 2426, version 3.0) that a shopper saves to their phone's contacts.
+
+The card is well formed whatever the profile holds: one-line values (names, address parts) get
+a space for any line break or control character, the story keeps its line breaks (written as
+``\\n`` by vobject) and loses other control characters. Nothing a profile holds can add a line
+or a property to the card.
+"""
+
+import re
 
 import vobject
+from django.utils.http import content_disposition_header
 
 from contactkit.profile.choices import ChannelKind
+
+# Control characters, line and paragraph separators, lone surrogates and the noncharacters XML
+# and most readers refuse: none of them belongs in a vCard's text.
+_CONTROLS = "\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff"
+_ONE_LINE = re.compile(f"[ {_CONTROLS}]*[{_CONTROLS}][ {_CONTROLS}]*")
+# Whatever a reader may take for the end of a line.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def one_line(value):
+    """``value`` on one line: each run of line breaks and other control characters (with the
+    spaces around it) becomes one space."""
+    return _ONE_LINE.sub(" ", value or "").strip()
+
+
+def text_block(value):
+    """``value`` with its line breaks as ``\\n`` and every other control character a space."""
+    return "\n".join(one_line(line) for line in _LINE_BREAK.split(value or "")).strip()
+
+
+def vcard_content_disposition(shop):
+    """The Content-Disposition of the card's download: a file named after the shop."""
+    name = one_line(shop.profile.name).replace("/", "-").replace("\\", "-") or "contact"
+    return content_disposition_header(True, f"{name}.vcf")
 
 
 def shop_vcard(shop, request=None):
     """The vCard text of ``shop``: name, organisation, address, phones, email and web site."""
     profile = shop.profile
     card = vobject.vCard()
-    card.add("fn").value = profile.name or profile.legal_name or shop.site.site_name
+    trade_name, legal_name = one_line(profile.trade_name), one_line(profile.legal_name)
+    card.add("fn").value = (
+        trade_name or legal_name or one_line(shop.site.site_name) or shop.site.hostname
+    )
     # N is required by vCard 3.0; a business card leaves the personal name parts empty.
     card.add("n").value = vobject.vcard.Name(family="", given="")
-    if profile.legal_name or profile.name:
-        card.add("org").value = [profile.legal_name or profile.name]
+    if legal_name or trade_name:
+        card.add("org").value = [legal_name or trade_name]
     if profile.has_address:
         address = card.add("adr")
         address.type_param = "WORK"
         address.value = vobject.vcard.Address(
-            street=profile.street_address,
-            city=profile.city,
-            region=profile.region,
-            code=profile.postal_code,
+            street=one_line(profile.street_address),
+            city=one_line(profile.city),
+            region=one_line(profile.region),
+            code=one_line(profile.postal_code),
             country=profile.country.name if profile.country else "",
         )
     for view in shop.channels:
@@ -36,8 +72,9 @@ def shop_vcard(shop, request=None):
         elif view.kind == ChannelKind.EMAIL and view.email:
             email = card.add("email")
             email.type_param = "INTERNET"
-            email.value = view.email
+            email.value = one_line(view.email)
     card.add("url").value = request.build_absolute_uri("/") if request else shop.home_url
-    if profile.story:
-        card.add("note").value = profile.story
+    story = text_block(profile.story)
+    if story:
+        card.add("note").value = story
     return card.serialize()

@@ -5,6 +5,7 @@ edit them once in the Wagtail admin and every page, the structured data and the 
 follow.
 """
 
+import re
 import zoneinfo
 from functools import cached_property
 
@@ -48,6 +49,9 @@ from contactkit.profile.validators import (
     normalise_vat_id,
     validate_https_url,
 )
+
+# Line breaks, tabs and other control characters (and the Unicode line separators).
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -190,6 +194,8 @@ class StoreProfile(ClusterableModel, PostalAddressFields, BaseSiteSetting):
     languages_spoken = ChoiceListField(_("languages spoken"), choices=LANGUAGE_CHOICES)
 
     select_related = ["logo", "site"]
+    # Names shown on one line (pages, structured data, the vCard): a line break is refused.
+    ONE_LINE_FIELDS = ("trade_name", "legal_name")
 
     identity_panels = [
         FieldPanel("trade_name"),
@@ -265,6 +271,12 @@ class StoreProfile(ClusterableModel, PostalAddressFields, BaseSiteSetting):
                 errors[field] = error
         if self.founding_date and self.founding_date > timezone.localdate():
             errors["founding_date"] = ValidationError(_("The founding date is in the future."))
+        for field in self.ONE_LINE_FIELDS:
+            if CONTROL_CHARACTERS.search(getattr(self, field) or ""):
+                errors[field] = ValidationError(
+                    _("Write the name on one line, without line breaks or control characters."),
+                    code="not_one_line",
+                )
         if errors:
             raise ValidationError(errors)
 

