@@ -19,8 +19,8 @@
     if (before && !/\n\n$/.test(before)) {
       text = (/\n$/.test(before) ? "\n" : "\n\n") + text;
     }
-    if (after && !/^\n/.test(after)) {
-      text = text + "\n\n";
+    if (after && !/^\n\n/.test(after)) {
+      text = text + (/^\n/.test(after) ? "\n" : "\n\n");
     }
     textarea.setRangeText(text, at, at, "end");
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
