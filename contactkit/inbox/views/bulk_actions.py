@@ -10,19 +10,9 @@ from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
 from contactkit.inbox import actions
-from contactkit.inbox.filters import (
-    staff,
-)
-from contactkit.inbox.models import (
-    Conversation,
-    Status,
-)
-from contactkit.inbox.views.display import (
-    detail_url,
-    url,
-)
-
-# Bulk actions
+from contactkit.inbox.filters import staff
+from contactkit.inbox.models import Conversation, Status
+from contactkit.inbox.views.display import detail_url, url
 
 
 class AssignForm(forms.Form):

@@ -21,17 +21,8 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 
 from contactkit.inbox import actions
-from contactkit.inbox.filters import (
-    ConversationHistoryFilterSet,
-    staff,
-)
-from contactkit.inbox.models import (
-    Attachment,
-    CannedReply,
-    Conversation,
-    EmailDelivery,
-    Status,
-)
+from contactkit.inbox.filters import ConversationHistoryFilterSet, staff
+from contactkit.inbox.models import Attachment, CannedReply, Conversation, EmailDelivery, Status
 from contactkit.inbox.views.display import (
     detail_url,
     first_response_text,
@@ -40,8 +31,6 @@ from contactkit.inbox.views.display import (
     spam_reason_text,
     url,
 )
-
-# A conversation
 
 
 class ReplyForm(forms.Form):

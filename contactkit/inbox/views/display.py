@@ -11,9 +11,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from contactkit.inbox import actions, spam
-from contactkit.inbox.models import (
-    Message,
-)
+from contactkit.inbox.models import Message
 from contactkit.profile.models import StoreProfile
 
 NAMESPACE = "contactkit_inbox"

@@ -19,16 +19,8 @@ from wagtail.admin.widgets.button import Button, HeaderButton, ListingButton
 
 from contactkit.inbox import actions
 from contactkit.inbox.exports import ConversationExportMixin
-from contactkit.inbox.filters import (
-    InboxFilterSet,
-    SpamFilterSet,
-)
-from contactkit.inbox.models import (
-    CannedReply,
-    Conversation,
-    Message,
-    Status,
-)
+from contactkit.inbox.filters import InboxFilterSet, SpamFilterSet
+from contactkit.inbox.models import CannedReply, Conversation, Message, Status
 from contactkit.inbox.views.bulk_actions import BULK_ACTIONS_BY_TYPE
 from contactkit.inbox.views.display import (
     can,
@@ -39,8 +31,6 @@ from contactkit.inbox.views.display import (
     spam_reason_text,
     url,
 )
-
-# The listing
 
 
 class InboxIndexView(ConversationExportMixin, IndexView):

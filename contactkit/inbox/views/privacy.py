@@ -14,14 +14,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
 from contactkit.inbox import actions, privacy
-from contactkit.inbox.models import (
-    Conversation,
-)
-from contactkit.inbox.views.display import (
-    url,
-)
-
-# Privacy requests
+from contactkit.inbox.models import Conversation
+from contactkit.inbox.views.display import url
 
 
 class PrivacyForm(forms.Form):
