@@ -4,32 +4,24 @@ import io
 import secrets
 import string
 import struct
-import time
 import zlib
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from contactkit.inbox import spam, submission
+from contactkit.inbox import submission
 from contactkit.inbox.models import Attachment, Conversation, InboxSettings, Message
 from contactkit.pages.models import ContactFormField, ContactPage
 from tests.inbox.builders import use_private_storage
+from tests.inbox.test_contact_form import clean_rate_limits, form_data  # noqa: F401
 from tests.profile.builders import channel, profile_for
-
-
-@pytest.fixture(autouse=True)
-def clean_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -42,21 +34,6 @@ def contact_page(site, storage):
     profile_for(site, trade_name="Cerámica Alba")
     channel(site, "email", email="hola@ceramica.example", reply_time=1440)
     return site.root_page.add_child(instance=ContactPage(title="Contacto", slug="contacto"))
-
-
-def form_data(**overrides):
-    data = {
-        "name": "Ana García",
-        "email": "ana@example.com",
-        "topic": "product",
-        "message": "¿La taza grande cabe en el lavavajillas?",
-        "consent": "on",
-        "website": "",
-        "started": spam.form_timestamp(time.time() - 60),
-        "submission_key": "k" * 32,
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def post(client, url, **overrides):
