@@ -4,12 +4,15 @@ Pages, the structured data, the legal notice and the vCard all read the shop thr
 :class:`Shop`, so they share one set of queries and can never disagree.
 """
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.models import Site
@@ -19,6 +22,10 @@ from contactkit.profile.availability import Status
 from contactkit.profile.choices import SOCIAL_KINDS, ChannelKind, Purpose
 from contactkit.profile.models import ContactChannel, StoreProfile
 from contactkit.wording import and_list
+
+# Special days (holidays, other hours) are announced this many days ahead, from today: on the
+# channel's hours on the page and in the structured data, the same days in both.
+SPECIAL_DAYS_AHEAD = 60
 
 
 @dataclass
@@ -63,6 +70,67 @@ class ChannelView:
     def week_rows(self):
         return hours.week_rows(self.schedule) if self.has_hours else []
 
+    @cached_property
+    def special_days(self):
+        """The special days from today for :data:`SPECIAL_DAYS_AHEAD` days, in date order:
+        holidays and days with other hours, as ``availability.DateException``.
+
+        The page lists them under the channel's hours and the structured data declares them,
+        so a shopper sees every closed day a search engine is told about.
+        """
+        today = self.shop.today
+        last = today + dt.timedelta(days=SPECIAL_DAYS_AHEAD)
+        found = [day for day in self.schedule.exceptions if today <= day.date < last]
+        return sorted(found, key=lambda day: day.date)
+
+    @cached_property
+    def special_day_rows(self):
+        """The special days as a shopper reads them: the date, then the hours or "closed"."""
+        rows = []
+        for day in self.special_days:
+            date = gettext("%(weekday)s, %(date)s") % {
+                "weekday": capfirst(hours.weekday_name(day.date.weekday())),
+                "date": formats.date_format(day.date, "MONTH_DAY_FORMAT"),
+            }
+            if day.intervals:
+                spans = ", ".join(
+                    hours.span_text(interval.opens, interval.closes) for interval in day.intervals
+                )
+                text = (
+                    gettext("%(hours)s (%(reason)s)") % {"hours": spans, "reason": day.label}
+                    if day.label
+                    else spans
+                )
+            elif day.label:
+                text = gettext("closed (%(reason)s)") % {"reason": day.label}
+            else:
+                text = gettext("closed")
+            rows.append(
+                SpecialDayRow(date=day.date, date_text=date, text=text, closed=not day.intervals)
+            )
+        return rows
+
+    @property
+    def anchor(self):
+        """The id of the store on the contact page, for links straight to it ("" otherwise)."""
+        return f"store-{self.channel.pk}" if self.kind == ChannelKind.STORE else ""
+
+    @property
+    def store_phone(self):
+        """The number to call about a store: its own line, else the shop's phone line."""
+        if self.channel.phone:
+            return self.channel.phone
+        line = self.shop.first(ChannelKind.PHONE)
+        return line.phone if line else None
+
+
+@dataclass(frozen=True)
+class SpecialDayRow:
+    date: dt.date
+    date_text: str
+    text: str
+    closed: bool
+
 
 @dataclass
 class ChannelGroup:
@@ -89,6 +157,11 @@ class Shop:
     @classmethod
     def for_site(cls, site, now=None):
         return cls(site, now=now)
+
+    @cached_property
+    def today(self):
+        """Today's date where the shop is."""
+        return self.now.astimezone(self.profile.zone).date()
 
     # --- the profile ---------------------------------------------------------------------
 

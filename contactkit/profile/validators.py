@@ -1,13 +1,16 @@
 """Checks for the identifiers a shop publishes: tax ids and the links of its social profiles.
 
 Tax ids are checked with python-stdnum, which knows the format and check digits of each
-country's numbers; the messages say in plain words what is wrong.
+country's numbers; postal codes with django-localflavor, which knows each country's codes. The
+messages say in plain words what is wrong.
 """
 
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.util import get_cc_module
@@ -130,3 +133,94 @@ def validate_https_url(value):
         raise ValidationError(
             _("Use a secure link that starts with https://."), code="insecure_url"
         )
+
+
+# --- tax ids that must agree -------------------------------------------------------------------
+
+# Countries whose EU VAT id is the country prefix followed by the national tax id itself: in
+# Spain "ES" + the NIF, in Portugal "PT" + the NIF. Elsewhere the two differ by more (a check
+# key in France, a separate number in Germany), so they are not compared.
+VAT_ID_IS_PREFIXED_TAX_ID = {"ES", "PT"}
+
+
+def check_vat_id_matches_tax_id(vat_id, tax_id, country):
+    """Raise ValidationError if the (normalised) ``vat_id`` is not the ``tax_id`` it must be.
+
+    Only where the VAT id is, by law, the prefix and the national tax id, and only when both
+    are known: a shop of another country, or with one of the two left empty, is not blocked.
+    """
+    country = (country or "").upper()
+    if not (vat_id and tax_id) or country not in VAT_ID_IS_PREFIXED_TAX_ID:
+        return
+    if vat_id[:2].upper() != country:
+        return
+    expected = f"{country}{tax_id}".upper()
+    if vat_id.upper() != expected:
+        raise ValidationError(
+            _(
+                "This EU VAT id does not match the tax id: in %(country)s the VAT id is "
+                "%(prefix)s followed by the tax id, so %(expected)s."
+            ),
+            code="vat_id_mismatch",
+            params={"country": _country_name(country), "prefix": country, "expected": expected},
+        )
+
+
+# --- postal codes ------------------------------------------------------------------------------
+
+# The django-localflavor form field that knows each country's postal codes. Countries not
+# listed take the code as typed: a shop abroad is never blocked.
+POSTAL_CODE_FIELDS = {
+    "AT": "localflavor.at.forms.ATZipCodeField",
+    "BE": "localflavor.be.forms.BEPostalCodeField",
+    "CH": "localflavor.ch.forms.CHZipCodeField",
+    "CZ": "localflavor.cz.forms.CZPostalCodeField",
+    "DE": "localflavor.de.forms.DEZipCodeField",
+    "DK": "localflavor.dk.forms.DKPostalCodeField",
+    "EE": "localflavor.ee.forms.EEZipCodeField",
+    "ES": "localflavor.es.forms.ESPostalCodeField",
+    "FI": "localflavor.fi.forms.FIZipCodeField",
+    "FR": "localflavor.fr.forms.FRZipCodeField",
+    "GB": "localflavor.gb.forms.GBPostcodeField",
+    "GR": "localflavor.gr.forms.GRPostalCodeField",
+    "HR": "localflavor.hr.forms.HRPostalCodeField",
+    "IE": "localflavor.ie.forms.EircodeField",
+    "IT": "localflavor.it.forms.ITZipCodeField",
+    "LT": "localflavor.lt.forms.LTPostalCodeField",
+    "LV": "localflavor.lv.forms.LVPostalCodeField",
+    "MT": "localflavor.mt.forms.MTPostalCodeField",
+    "NL": "localflavor.nl.forms.NLZipCodeField",
+    "NO": "localflavor.no.forms.NOZipCodeField",
+    "PL": "localflavor.pl.forms.PLPostalCodeField",
+    "PT": "localflavor.pt.forms.PTZipCodeField",
+    "RO": "localflavor.ro.forms.ROPostalCodeField",
+    "SE": "localflavor.se.forms.SEPostalCodeField",
+    "SI": "localflavor.si.forms.SIPostalCodeField",
+    "SK": "localflavor.sk.forms.SKPostalCodeField",
+    "US": "localflavor.us.forms.USZipCodeField",
+}
+
+
+def normalise_postal_code(value, country):
+    """Return ``value`` as the country writes its postal codes, or raise ValidationError.
+
+    ``country`` is an ISO 3166-1 alpha-2 code. The check is django-localflavor's; the message
+    is ours, so it names the country in the shop owner's language.
+    """
+    value = (value or "").strip()
+    country = (country or "").upper()
+    if not value or country not in POSTAL_CODE_FIELDS:
+        return value
+    field = import_string(POSTAL_CODE_FIELDS[country])(required=False)
+    try:
+        return field.clean(value) or ""
+    except ValidationError as error:
+        raise ValidationError(
+            _("This is not a valid postal code in %(country)s."),
+            code="invalid_postal_code",
+            params={"country": _country_name(country)},
+        ) from error
+
+
+def _country_name(code):
+    return str(Country(code).name) or code

@@ -9,30 +9,53 @@ Building the graph costs a fixed number of queries whatever the number of channe
 loads channels with their hours in one go, and the few pages linked to are looked up once.
 """
 
-import datetime as dt
 import json
 from functools import cached_property
 from urllib.parse import urljoin
 
+from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 from wagtail.images.models import SourceImageIOError
 from wagtail.models import Page
 
 from contactkit.pages.models import AboutPage, ContactPage, ReturnsPage
 from contactkit.profile.choices import PHONE_KINDS, ChannelKind, Purpose
-from contactkit.returns.choices import ReturnFees
+from contactkit.profile.shop import SPECIAL_DAYS_AHEAD
+from contactkit.returns.choices import ReturnFees, ReturnMethod
 
-__all__ = ["ORGANISATION_TYPE", "graph", "json_ld", "organisation", "script_tag"]
+__all__ = [
+    "ORGANISATION_TYPE",
+    "SPECIAL_DAYS_AHEAD",
+    "graph",
+    "json_ld",
+    "organisation",
+    "script_tag",
+]
 
 ORGANISATION_TYPE = "OnlineStore"
 
 SCHEMA_ORG = "https://schema.org/"
 
-# Special days further ahead than this are left out: they would make every page heavier for
-# little use, and they come into the window in time for search engines to pick them up.
-SPECIAL_DAYS_AHEAD = 60
+# Special days further ahead than SPECIAL_DAYS_AHEAD (defined with the shop's facts) are left
+# out: they would make every page heavier for little use, and they come into the window in time
+# for search engines to pick them up. The page lists the same days (ChannelView.special_days).
+
+# ISO 6523 International Code Designator 0223, "EU based company": the organisation identifier
+# is its intra-community VAT number, prefix included ("0223:ESB12345674"). It is a registered
+# ICD (the 99xx codes of Peppol are not), and the only one that fits every EU shop; without a
+# VAT id no iso6523Code is given, as no registered ICD takes a bare national tax id of every
+# EU country.
+ISO6523_EU_VAT_ICD = "0223"
+
+# The pages a contact or returns page serves below its own URL, by route name, with the name
+# they show in their <title>: each is a WebPage of its own, part of the page it belongs to.
+SUBPAGE_NAMES = {
+    "thanks": _("Message received"),
+    "withdrawal_form": _("Model withdrawal form"),
+}
 
 LOGO_FILTER = "max-512x512"
 
@@ -116,7 +139,6 @@ class _Builder:
         self.profile = shop.profile
         self.base_url = (shop.site.root_url if base_url is None else base_url).rstrip("/")
         self.organisation_id = f"{self.base_url}/#organisation"
-        self.today = shop.now.astimezone(self.profile.zone).date()
 
     # --- the organisation ----------------------------------------------------------------
 
@@ -127,7 +149,7 @@ class _Builder:
                 "@type": ORGANISATION_TYPE,
                 "@id": self.organisation_id,
                 "name": profile.name,
-                "legalName": profile.legal_name,
+                "legalName": profile.legal_name_with_form,
                 "url": self.base_url + "/",
                 "logo": self.logo_url(),
                 "description": profile.story.strip(),
@@ -136,6 +158,7 @@ class _Builder:
                 "address": _postal_address(profile),
                 "vatID": profile.vat_id,
                 "taxID": profile.tax_id,
+                "iso6523Code": f"{ISO6523_EU_VAT_ICD}:{profile.vat_id}" if profile.vat_id else None,
                 "foundingDate": _iso_date(profile.founding_date),
                 "numberOfEmployees": _node(
                     "QuantitativeValue", {"value": profile.number_of_employees}
@@ -149,8 +172,24 @@ class _Builder:
                 ),
                 "department": _present(self.store(view) for view in shop.stores),
                 "hasMerchantReturnPolicy": self.return_policy(),
+                "hasShippingService": self.shipping_service(),
             }
         )
+
+    def shipping_service(self):
+        """The countries the shop ships to, as the page's "Where we ship" lists them."""
+        countries = [country.code for country in self.profile.countries_shipped_to]
+        if not countries:
+            return None
+        return {
+            "@type": "ShippingService",
+            "shippingConditions": {
+                "@type": "ShippingConditions",
+                "shippingDestination": [
+                    {"@type": "DefinedRegion", "addressCountry": code} for code in countries
+                ],
+            },
+        }
 
     def logo_url(self):
         logo = self.profile.logo
@@ -189,7 +228,7 @@ class _Builder:
                 "email": email,
                 "url": url,
                 "availableLanguage": list(view.languages),
-                "hoursAvailable": self.opening_hours(view.schedule),
+                "hoursAvailable": self.opening_hours(view),
             },
         )
 
@@ -199,46 +238,30 @@ class _Builder:
         return self.page_url(page) if page else None
 
     def store(self, view):
-        """A Store for a physical store channel with an address."""
+        """A Store for a physical store channel with an address.
+
+        Its ``url`` is the store on the contact page, its phone the one the page shows. A
+        ``geo`` needs coordinates, which the profile does not hold: it is left out.
+        """
         address = _postal_address(view)
         if address is None:
             return None
+        contact_url = self.page_url(self.contact_page)
         return _node(
             "Store",
             {
+                "@id": f"{self.base_url}/#{view.anchor}",
                 "name": view.label or self.profile.name,
+                "url": f"{contact_url}#{view.anchor}" if contact_url else None,
                 "address": address,
-                "telephone": _e164(view.phone),
-                "openingHoursSpecification": self.opening_hours(view.schedule),
+                "telephone": _e164(view.store_phone),
+                "openingHoursSpecification": self.opening_hours(view),
             },
         )
 
-    def opening_hours(self, schedule):
+    def opening_hours(self, view):
         """OpeningHoursSpecifications: the weekly hours, then the special days coming up."""
-        return _weekly_hours(schedule.weekly) + self.special_days(schedule.exceptions)
-
-    def special_days(self, exceptions):
-        last = self.today + dt.timedelta(days=SPECIAL_DAYS_AHEAD)
-        specs = []
-        for exception in exceptions:
-            if not self.today <= exception.date < last:
-                continue
-            day = exception.date.isoformat()
-            # Google's documented way to say "closed all day" on a date.
-            hours = [_opens_closes(interval) for interval in exception.intervals] or [
-                ("00:00", "00:00")
-            ]
-            specs += [
-                {
-                    "@type": "OpeningHoursSpecification",
-                    "validFrom": day,
-                    "validThrough": day,
-                    "opens": opens,
-                    "closes": closes,
-                }
-                for opens, closes in hours
-            ]
-        return specs
+        return _weekly_hours(view.schedule.weekly) + _special_days(view.special_days)
 
     # --- returns -------------------------------------------------------------------------
 
@@ -270,6 +293,7 @@ class _Builder:
                 "restockingFee": _number(policy.restocking_fee_percent),
                 "refundType": _enumeration(policy.refund_types),
                 "itemCondition": _enumeration(policy.item_conditions),
+                "returnLabelSource": _return_label_source(policy),
                 "merchantReturnLink": self.page_url(self.returns_page),
             }
         return _compact(node)
@@ -286,6 +310,22 @@ class _Builder:
             page_type = "WebPage"
         url = self.page_url(page)
         shop_ref = {"@id": self.organisation_id}
+        subpage = self.subpage(page)
+        if subpage is not None and url:
+            # A page served below the page's own URL (the thank-you page, the withdrawal
+            # form) is a web page of its own, part of the page it belongs to.
+            route, path = subpage
+            return _compact(
+                {
+                    "@type": "WebPage",
+                    "@id": f"{url}{path}#webpage",
+                    "url": url + path,
+                    "name": str(SUBPAGE_NAMES.get(route, page.title)),
+                    "inLanguage": translation.get_language(),
+                    "isPartOf": {"@id": f"{url}#webpage"},
+                    "publisher": shop_ref,
+                }
+            )
         return _compact(
             {
                 "@type": page_type,
@@ -297,6 +337,18 @@ class _Builder:
                 "about": shop_ref if page_type != "WebPage" else None,
             }
         )
+
+    def subpage(self, page):
+        """The route name and relative path of the routable sub-page of ``page`` being served,
+        or None when the page itself is served (or the graph is built outside a request)."""
+        match = getattr(self.shop.request, "routable_resolver_match", None)
+        if match is None or not hasattr(page, "reverse_subpage"):
+            return None
+        try:
+            path = page.reverse_subpage(match.url_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return None
+        return (match.url_name, path) if path else None
 
     @cached_property
     def returns_page(self):
@@ -360,6 +412,20 @@ def _number(decimal):
     return int(decimal) if decimal == decimal.to_integral_value() else float(decimal)
 
 
+def _return_label_source(policy):
+    """How a shopper gets the label for a return by post.
+
+    When the shop pays the return (free returns) or charges a fixed fee for it, the shop
+    provides the label, sent to the shopper to print; when the shopper pays the shipping, the
+    shopper gets a label. Without returns by post there is no label to speak of.
+    """
+    if ReturnMethod.BY_MAIL not in policy.return_methods:
+        return None
+    if policy.fees in (ReturnFees.FREE, ReturnFees.FIXED_FEE):
+        return SCHEMA_ORG + "ReturnLabelDownloadAndPrint"
+    return SCHEMA_ORG + "ReturnLabelCustomerResponsibility"
+
+
 def _postal_address(place):
     return _node(
         "PostalAddress",
@@ -374,11 +440,15 @@ def _postal_address(place):
 
 
 def _contact_type(purposes):
-    """One contactType: the general one for channels for anything, else the first purpose's."""
+    """The contactType of every purpose the channel serves, as the page groups it.
+
+    A channel for anything (no purpose ticked, or all of them) is the general line; a channel
+    for one purpose has one contactType, a channel for several has a list of them.
+    """
     terms = [term for purpose, term in CONTACT_TYPES.items() if purpose in purposes]
     if not terms or len(terms) == len(CONTACT_TYPES):
         return GENERAL_CONTACT_TYPE
-    return terms[0]
+    return terms[0] if len(terms) == 1 else terms
 
 
 def _opens_closes(interval):
@@ -391,6 +461,28 @@ def _opens_closes(interval):
         minute = (interval.opens.hour * 60 + interval.opens.minute - 1) % (24 * 60)
         closes = f"{minute // 60:02d}:{minute % 60:02d}"
     return opens, closes
+
+
+def _special_days(days):
+    """One specification per opening on each special day; a closed day opens and closes at 0:00."""
+    specs = []
+    for exception in days:
+        day = exception.date.isoformat()
+        # Google's documented way to say "closed all day" on a date.
+        hours = [_opens_closes(interval) for interval in exception.intervals] or [
+            ("00:00", "00:00")
+        ]
+        specs += [
+            {
+                "@type": "OpeningHoursSpecification",
+                "validFrom": day,
+                "validThrough": day,
+                "opens": opens,
+                "closes": closes,
+            }
+            for opens, closes in hours
+        ]
+    return specs
 
 
 def _weekly_hours(weekly):

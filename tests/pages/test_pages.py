@@ -156,7 +156,8 @@ def test_about_page_tells_who_is_behind_the_shop(client, pages):
         "Persona 0",
         "Persona 1",
     ]
-    assert "Legal name Cerámica Alba Artesanos, S.L. (S.L.)" in page_text
+    # The name already ends in its legal form: the form is not written a second time.
+    assert "Legal name Cerámica Alba Artesanos, S.L. Founded" in page_text
     assert "Founded 2016" in page_text
     assert "EU VAT id ESB98765431" in page_text
     assert html.find("a", href="https://ec.europa.eu/taxation_customs/vies/#/vat-validation")

@@ -4,7 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from contactkit.profile.validators import host_matches, normalise_tax_id, normalise_vat_id
+from contactkit.profile.validators import (
+    check_vat_id_matches_tax_id,
+    host_matches,
+    normalise_postal_code,
+    normalise_tax_id,
+    normalise_vat_id,
+)
 
 VALID_TAX_IDS = [
     ("ES", "B-98765431", "B98765431"),  # CIF of a company
@@ -108,3 +114,66 @@ def test_wrong_vat_ids_are_refused_with_a_reason(typed, reason):
 )
 def test_social_links_must_be_https_on_the_network_host(url, ok):
     assert host_matches(url, ("instagram.com",)) is ok
+
+
+# --- tax ids that must agree -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("vat_id", "tax_id", "country"),
+    [
+        ("ESB98765431", "B98765431", "ES"),
+        ("PT501964843", "501964843", "PT"),
+        ("ESB98765431", "", "ES"),  # one of the two left empty: nothing to compare
+        ("", "B98765431", "ES"),
+        ("DE136695976", "18181508155", "DE"),  # in Germany the two are different numbers
+    ],
+)
+def test_a_vat_id_that_is_the_tax_id_with_its_prefix_is_fine(vat_id, tax_id, country):
+    check_vat_id_matches_tax_id(vat_id, tax_id, country)
+
+
+def test_a_spanish_vat_id_of_another_nif_is_refused_with_the_expected_one():
+    with pytest.raises(ValidationError) as caught:
+        check_vat_id_matches_tax_id("ESB12345674", "B98765431", "ES")
+
+    assert caught.value.code == "vat_id_mismatch"
+    assert caught.value.messages == [
+        "This EU VAT id does not match the tax id: in Spain the VAT id is ES followed by the "
+        "tax id, so ESB98765431."
+    ]
+
+
+# --- postal codes ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "country", "stored"),
+    [
+        ("46002", "ES", "46002"),
+        (" 08001 ", "ES", "08001"),
+        ("1000-001", "PT", "1000-001"),
+        ("75001", "FR", "75001"),
+        ("10115", "DE", "10115"),
+        ("1234ab", "NL", "1234 AB"),
+        ("", "ES", ""),
+        ("ABCDE", "", "ABCDE"),  # no country yet: nothing to check against
+        ("SW1A 1AA", "US", None),
+        ("K1A 0B1", "CA", "K1A 0B1"),  # a country the check does not know is not blocked
+    ],
+)
+def test_postal_codes_are_checked_by_country(typed, country, stored):
+    if stored is None:
+        with pytest.raises(ValidationError):
+            normalise_postal_code(typed, country)
+    else:
+        assert normalise_postal_code(typed, country) == stored
+
+
+@pytest.mark.parametrize("typed", ["ABCDE", "4600", "99001", "460021"])
+def test_a_spanish_postal_code_that_does_not_exist_is_refused(typed):
+    with pytest.raises(ValidationError) as caught:
+        normalise_postal_code(typed, "ES")
+
+    assert caught.value.code == "invalid_postal_code"
+    assert caught.value.messages == ["This is not a valid postal code in Spain."]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.safestring import SafeString
@@ -52,7 +53,12 @@ SCHEMA_TERMS = {
         "contactPoint",
         "department",
         "hasMerchantReturnPolicy",
+        "iso6523Code",
+        "hasShippingService",
     },
+    "ShippingService": {"shippingConditions"},
+    "ShippingConditions": {"shippingDestination"},
+    "DefinedRegion": {"addressCountry"},
     "PostalAddress": {
         "streetAddress",
         "postalCode",
@@ -71,7 +77,7 @@ SCHEMA_TERMS = {
         "hoursAvailable",
     },
     "OpeningHoursSpecification": {"dayOfWeek", "opens", "closes", "validFrom", "validThrough"},
-    "Store": {"name", "address", "telephone", "openingHoursSpecification"},
+    "Store": {"name", "url", "address", "telephone", "openingHoursSpecification"},
     "MerchantReturnPolicy": {
         "applicableCountry",
         "returnPolicyCountry",
@@ -84,9 +90,10 @@ SCHEMA_TERMS = {
         "refundType",
         "itemCondition",
         "merchantReturnLink",
+        "returnLabelSource",
     },
     "MonetaryAmount": {"value", "currency"},
-    "WebPage": {"url", "name", "inLanguage", "publisher", "about"},
+    "WebPage": {"url", "name", "inLanguage", "publisher", "about", "isPartOf"},
     "ContactPage": {"url", "name", "inLanguage", "publisher", "about"},
     "AboutPage": {"url", "name", "inLanguage", "publisher", "about"},
 }
@@ -111,6 +118,8 @@ SCHEMA_ORG_MEMBERS = {
             "NewCondition",
             "UsedCondition",
             "DamagedCondition",
+            "ReturnLabelDownloadAndPrint",
+            "ReturnLabelCustomerResponsibility",
         )
     ),
 }
@@ -355,6 +364,41 @@ def test_search_engines_read_who_the_shop_is(shop):
     assert {key: org[key] for key in expected} == expected
 
 
+def test_the_vat_id_is_also_given_as_an_iso_6523_code(shop):
+    # ICD 0223 "EU based company": the identifier is the intra-community VAT number.
+    assert org_of(shop)["iso6523Code"] == "0223:ESB12345674"
+
+
+def test_without_a_vat_id_there_is_no_iso_6523_code(site):
+    profile_for(site, tax_id="B12345674")
+
+    assert "iso6523Code" not in org_of(Shop.for_site(site, now=NOW))
+
+
+def test_the_countries_shipped_to_are_a_shipping_service(shop):
+    assert org_of(shop)["hasShippingService"] == {
+        "@type": "ShippingService",
+        "shippingConditions": {
+            "@type": "ShippingConditions",
+            "shippingDestination": [
+                {"@type": "DefinedRegion", "addressCountry": code} for code in ("ES", "FR", "PT")
+            ],
+        },
+    }
+
+
+def test_the_legal_name_holds_the_legal_form_once(site):
+    profile_for(
+        site, legal_name="Cerámica Alba Artesanos, S.L.", legal_form="Sociedad Limitada (S.L.)"
+    )
+    shop = Shop.for_site(site, now=NOW)
+    assert org_of(shop)["legalName"] == "Cerámica Alba Artesanos, S.L."
+
+    profile_for(site, legal_name="Cerámica Alba Artesanos", legal_form="S.L.")
+    shop = Shop.for_site(site, now=NOW)
+    assert org_of(shop)["legalName"] == "Cerámica Alba Artesanos (S.L.)"
+
+
 def test_the_logo_is_an_absolute_url_of_a_reasonably_sized_image(shop):
     logo = org_of(shop)["logo"]
 
@@ -428,10 +472,20 @@ def test_contact_type_says_what_the_channel_is_for(shop):
     assert {point["name"]: point["contactType"] for point in org["contactPoint"]} == {
         "Atención al cliente": "customer service",
         "WhatsApp": "sales",
-        "Email": "returns",
+        "Email": ["returns", "complaints"],
         "Formulario": "customer support",
         "Chat": "customer service",
     }
+
+
+def test_a_channel_for_product_questions_and_order_help_says_both(site, pages):
+    profile_for(site)
+    channel(site, "whatsapp", label="WhatsApp", purposes=["sales", "support"])
+
+    point = org_of(Shop.for_site(site, now=NOW))["contactPoint"][0]
+
+    # The page lists it under "Product questions and order help": not sales alone.
+    assert point["contactType"] == ["sales", "customer support"]
 
 
 def test_languages_are_listed_only_for_channels_that_say_them(shop):
@@ -512,6 +566,22 @@ def test_special_days_count_from_today_for_60_days(site):
     ]
 
 
+def test_the_special_days_declared_are_those_the_page_lists(shop):
+    org = org_of(shop)
+
+    for view in shop.channels:
+        if not view.has_hours:
+            continue
+        declared = {
+            spec["validFrom"]
+            for point in org["contactPoint"] + org["department"]
+            if point["name"] == view.display_label
+            for spec in point.get("hoursAvailable", point.get("openingHoursSpecification", []))
+            if "validFrom" in spec
+        }
+        assert declared == {row.date.isoformat() for row in view.special_day_rows}
+
+
 def test_channels_without_hours_say_nothing_about_hours(shop):
     assert "hoursAvailable" not in contact_point(org_of(shop), "Email")
 
@@ -520,10 +590,15 @@ def test_channels_without_hours_say_nothing_about_hours(shop):
 
 
 def test_a_physical_store_is_a_department_with_its_address_and_hours(shop):
+    store_id = shop.stores[0].pk
     assert org_of(shop)["department"] == [
         {
             "@type": "Store",
+            "@id": f"http://testserver/#store-{store_id}",
+            "url": f"http://testserver/contacto/#store-{store_id}",
             "name": "Taller de Russafa",
+            # The store has no line of its own: the page and the graph give the shop's line.
+            "telephone": "+34960123456",
             "address": {
                 "@type": "PostalAddress",
                 "streetAddress": "Carrer de Sueca 10",
@@ -556,8 +631,33 @@ def test_the_returns_policy_is_published_with_schema_org_terms(shop):
         "restockingFee": 10,
         "refundType": ["https://schema.org/FullRefund", "https://schema.org/StoreCreditRefund"],
         "itemCondition": ["https://schema.org/NewCondition"],
+        "returnLabelSource": "https://schema.org/ReturnLabelDownloadAndPrint",
         "merchantReturnLink": "http://testserver/devoluciones/",
     }
+
+
+def test_free_returns_by_post_come_with_a_label_from_the_shop(site, full_profile):
+    fill_in_policy(site, fees="FreeReturn", restocking_fee_percent=None)
+
+    policy = org_of(Shop.for_site(site, now=NOW))["hasMerchantReturnPolicy"]
+
+    assert policy["returnLabelSource"] == "https://schema.org/ReturnLabelDownloadAndPrint"
+
+
+def test_a_shopper_who_pays_the_return_gets_the_label_themselves(site, full_profile):
+    fill_in_policy(site, fees="ReturnFeesCustomerResponsibility")
+
+    policy = org_of(Shop.for_site(site, now=NOW))["hasMerchantReturnPolicy"]
+
+    assert policy["returnLabelSource"] == "https://schema.org/ReturnLabelCustomerResponsibility"
+
+
+def test_returns_only_in_store_need_no_label(site, full_profile):
+    fill_in_policy(site, return_methods=["ReturnInStore"])
+
+    policy = org_of(Shop.for_site(site, now=NOW))["hasMerchantReturnPolicy"]
+
+    assert "returnLabelSource" not in policy
 
 
 def test_free_returns_without_a_time_limit_have_no_fee_and_no_day_count(site, full_profile):
@@ -632,6 +732,46 @@ def test_any_other_page_is_a_web_page_published_by_the_shop(shop, pages):
     assert page["url"] == "http://testserver/"
     assert page["publisher"] == {"@id": ORGANISATION_ID}
     assert "about" not in page
+
+
+def served(site, page, path):
+    """A shop built for a request of ``page`` (and its sub-page ``path``), as a view gets it."""
+    request = RequestFactory().get(page.url + path)
+    page.specific.route(request, [part for part in path.split("/") if part])
+    return Shop(site, request=request, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("slug", "path", "name"),
+    [
+        ("contact", "thanks/", "Message received"),
+        ("returns", "withdrawal-form/", "Model withdrawal form"),
+    ],
+)
+def test_a_page_served_below_another_is_a_web_page_of_its_own(shop, site, pages, slug, path, name):
+    parent = getattr(pages, slug)
+    parent_node = document(served(site, parent, ""), page=parent)["@graph"][1]
+
+    node = document(served(site, parent, path), page=parent)["@graph"][1]
+
+    assert node == {
+        "@type": "WebPage",
+        "@id": f"{parent_node['url']}{path}#webpage",
+        "url": f"{parent_node['url']}{path}",
+        "name": name,
+        "inLanguage": "en",
+        "isPartOf": {"@id": parent_node["@id"]},
+        "publisher": {"@id": ORGANISATION_ID},
+    }
+    assert parent_node["@id"] == f"{parent_node['url']}#webpage"
+
+
+def test_sub_pages_use_only_real_schema_org_terms(shop, site, pages):
+    data = document(served(site, pages.contact, "thanks/"), page=pages.contact)
+
+    for node in nodes(data["@graph"]):
+        if "@type" in node:
+            assert set(node) - JSON_LD_KEYWORDS <= SCHEMA_TERMS[node["@type"]], node["@type"]
 
 
 def test_without_a_wagtail_page_the_graph_holds_only_the_shop(shop):
@@ -725,7 +865,18 @@ def test_the_graph_costs_as_many_queries_for_six_channels_as_for_one(
 ):
     fill_in_policy(site)
     hours_and_holidays = {"hours": [(0, "09:00", "14:00"), (4, "20:00", "02:00", True)]}
-    with_special_days(channel(site, "phone", **hours_and_holidays), CHRISTMAS_EVE)
+    # A store links to the contact page: one query for the whole graph, whatever the channels.
+    with_special_days(
+        channel(
+            site,
+            "store",
+            street_address="Carrer de Sueca 10",
+            city="València",
+            country="ES",
+            **hours_and_holidays,
+        ),
+        CHRISTMAS_EVE,
+    )
 
     def build():
         return json_ld(Shop.for_site(site, now=NOW), page=pages.contact)
@@ -747,17 +898,7 @@ def test_the_graph_costs_as_many_queries_for_six_channels_as_for_one(
         channel(site, "chat", url="https://chat.tienda.example/", **hours_and_holidays),
         CHRISTMAS_EVE,
     )
-    with_special_days(
-        channel(
-            site,
-            "store",
-            street_address="Carrer de Sueca 10",
-            city="València",
-            country="ES",
-            **hours_and_holidays,
-        ),
-        CHRISTMAS_EVE,
-    )
+    with_special_days(channel(site, "phone", **hours_and_holidays), CHRISTMAS_EVE)
     build()
     with django_assert_num_queries(len(one_channel)):
         text = build()
