@@ -4,7 +4,7 @@ Each list is the single place a kind is named; pages, structured data and the tr
 read the same lists.
 """
 
-from django.conf import global_settings
+from django.conf import global_settings, settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -98,3 +98,39 @@ def language_choices():
 
 
 LANGUAGE_CHOICES = language_choices()
+
+
+# The languages spoken in a country, most spoken first, for the countries shops here sell
+# from; they are offered first in the admin's language lists.
+COUNTRY_LANGUAGES = {
+    "ES": ("es", "ca", "eu", "gl"),
+    "PT": ("pt",),
+    "FR": ("fr", "br", "ca", "eu"),
+    "IT": ("it",),
+    "DE": ("de",),
+    "AT": ("de",),
+    "CH": ("de", "fr", "it"),
+    "BE": ("nl", "fr", "de"),
+    "NL": ("nl", "fy"),
+    "LU": ("lb", "fr", "de"),
+    "IE": ("en", "ga"),
+    "GB": ("en", "cy"),
+    "US": ("en", "es"),
+    "MX": ("es",),
+    "AR": ("es",),
+    "CO": ("es",),
+    "CL": ("es",),
+    "PE": ("es",),
+    "AD": ("ca", "es", "fr"),
+}
+# Languages many shoppers in Europe read, offered after the shop's own.
+WIDELY_READ_LANGUAGES = ("en", "fr", "de", "pt", "it")
+
+
+def common_languages(country=None):
+    """The language codes to offer first: the site's, the shop's country's, widely read ones."""
+    site = [code.split("-")[0] for code, _name in settings.LANGUAGES]
+    default = settings.LANGUAGE_CODE.split("-")[0]
+    country_codes = COUNTRY_LANGUAGES.get(str(country or "").upper(), ())
+    ordered = [default, *country_codes, *site, *WIDELY_READ_LANGUAGES]
+    return list(dict.fromkeys(ordered))

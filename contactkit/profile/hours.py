@@ -125,3 +125,93 @@ def week_rows(schedule):
         rows.append(WeekRow(days=days, hours=hours))
         start = number + 1
     return rows
+
+
+# --- checking what the owner typed in the admin -------------------------------------------------
+
+MINUTES_A_DAY = 24 * 60
+MINUTES_A_WEEK = 7 * MINUTES_A_DAY
+
+
+def _minutes(value):
+    return value.hour * 60 + value.minute
+
+
+def _length(opens, closes, closes_next_day):
+    return _minutes(closes) - _minutes(opens) + (MINUTES_A_DAY if closes_next_day else 0)
+
+
+def _typed_span(opens, closes):
+    """The span as the owner typed it in the admin (always 24-hour hh:mm)."""
+    return _("%(opens)s–%(closes)s") % {
+        "opens": opens.strftime("%H:%M"),
+        "closes": closes.strftime("%H:%M"),
+    }
+
+
+def _overlap_message(first, second):
+    return capfirst(_("%(first)s overlaps %(second)s.") % {"first": first, "second": second})
+
+
+def weekly_overlaps(rows):
+    """Pairs of weekly openings that overlap, with the message naming both.
+
+    ``rows`` are ``(key, weekday, opens, closes, closes_next_day)``; an opening that closes the
+    next day runs into the next weekday, and Sunday night runs into Monday. Openings that only
+    touch (one closes at 14:00, the next opens at 14:00) do not overlap. Yields ``(key, message)``
+    for the later row of each overlapping pair.
+    """
+    spans = []
+    for key, weekday, opens, closes, next_day in rows:
+        start = weekday * MINUTES_A_DAY + _minutes(opens)
+        length = _length(opens, closes, next_day)
+        if length <= 0:
+            continue  # its own error says it closes before it opens
+        label = f"{weekday_name(weekday)} {_typed_span(opens, closes)}"
+        spans.append((key, start, start + length, label))
+    for index, (key, start, end, label) in enumerate(spans):
+        for _key, other_start, other_end, other_label in spans[:index]:
+            if any(
+                start + shift < other_end and other_start < end + shift
+                for shift in (-MINUTES_A_WEEK, 0, MINUTES_A_WEEK)
+            ):
+                yield key, _overlap_message(other_label, label)
+                break
+
+
+def date_overlaps(rows, date_text):
+    """Special days that contradict each other, with the message naming both.
+
+    ``rows`` are ``(key, date, closed, opens, closes, closes_next_day)``; ``date_text`` writes a
+    date as the owner typed it. A date closed all day cannot also have hours or be given twice;
+    hours on the same date (or running past midnight into the next) cannot overlap. Yields
+    ``(key, message)`` for the later row.
+    """
+    seen = []
+    for key, date, closed, opens, closes, next_day in rows:
+        if closed:
+            earlier = [other for other in seen if other[1] == date]
+            if earlier:
+                yield key, _closed_twice_message(date_text(date), earlier[0][4] is None)
+            seen.append((key, date, None, None, None))
+            continue
+        length = _length(opens, closes, next_day)
+        if length <= 0:
+            continue
+        start = date.toordinal() * MINUTES_A_DAY + _minutes(opens)
+        label = f"{date_text(date)} {_typed_span(opens, closes)}"
+        for _key, other_date, other_start, other_end, other_label in seen:
+            if other_label is None:
+                if other_date == date:
+                    yield key, _closed_twice_message(date_text(date), False)
+                    break
+            elif start < other_end and other_start < start + length:
+                yield key, _overlap_message(other_label, label)
+                break
+        seen.append((key, date, start, start + length, label))
+
+
+def _closed_twice_message(date, both_closed):
+    if both_closed:
+        return _("%(date)s is already in the special days as closed all day.") % {"date": date}
+    return _("%(date)s is marked “closed all day” and also has opening hours.") % {"date": date}

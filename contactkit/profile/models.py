@@ -43,11 +43,24 @@ from contactkit.profile.choices import (
     SealKind,
 )
 from contactkit.profile.fields import ChoiceListField
+from contactkit.profile.forms import (
+    CheckedInlinePanel,
+    CommonChoicesPanel,
+    SpecialDaysFormSet,
+    WeeklyHoursFormSet,
+)
 from contactkit.profile.validators import (
+    check_vat_id_matches_tax_id,
     host_matches,
+    normalise_postal_code,
     normalise_tax_id,
     normalise_vat_id,
     validate_https_url,
+)
+from contactkit.profile.widgets import (
+    LocalDateInput,
+    LocalTimeInput,
+    SearchableCheckboxSelectMultiple,
 )
 
 # Line breaks, tabs and other control characters (and the Unicode line separators).
@@ -202,7 +215,7 @@ class StoreProfile(ClusterableModel, PostalAddressFields, BaseSiteSetting):
         FieldPanel("logo"),
         FieldPanel("story"),
         FieldRowPanel([FieldPanel("founding_date"), FieldPanel("number_of_employees")]),
-        FieldPanel("languages_spoken"),
+        CommonChoicesPanel("languages_spoken", widget=SearchableCheckboxSelectMultiple),
         FieldPanel("time_zone"),
     ]
     legal_panels = [
@@ -264,11 +277,17 @@ class StoreProfile(ClusterableModel, PostalAddressFields, BaseSiteSetting):
         for field, normalise in (
             ("tax_id", lambda value: normalise_tax_id(value, self.country.code)),
             ("vat_id", normalise_vat_id),
+            ("postal_code", lambda value: normalise_postal_code(value, self.country.code)),
         ):
             try:
                 setattr(self, field, normalise(getattr(self, field)))
             except ValidationError as error:
                 errors[field] = error
+        if not errors.keys() & {"tax_id", "vat_id"}:
+            try:
+                check_vat_id_matches_tax_id(self.vat_id, self.tax_id, self.country.code)
+            except ValidationError as error:
+                errors["vat_id"] = error
         if self.founding_date and self.founding_date > timezone.localdate():
             errors["founding_date"] = ValidationError(_("The founding date is in the future."))
         for field in self.ONE_LINE_FIELDS:
@@ -284,6 +303,44 @@ class StoreProfile(ClusterableModel, PostalAddressFields, BaseSiteSetting):
     def name(self):
         """The name to show: the trade name, else the legal name."""
         return self.trade_name or self.legal_name
+
+    @property
+    def legal_name_with_form(self):
+        """The legal name followed by the legal form, the form written only once.
+
+        "Cerámica Alba Artesanos, S.L." with the form "Sociedad Limitada (S.L.)" is shown as
+        typed, since the name already ends in the form; "Cerámica Alba Artesanos" with the
+        form "S.L." reads "Cerámica Alba Artesanos (S.L.)". Pages, the legal notice and the
+        structured data's legalName all read this, so they agree.
+        """
+        name, form = self.legal_name.strip(), self.legal_form.strip()
+        if not name or not form or self._names_legal_form(name, form):
+            return name
+        if "(" in form:
+            # Translators: a company's registered name, then a legal form that has brackets of
+            # its own, such as "Sociedad Limitada (S.L.)".
+            return str(_("%(name)s, %(form)s")) % {"name": name, "form": form}
+        # Translators: a company's registered name, then its legal form (S.L., GmbH…).
+        return str(_("%(name)s (%(form)s)")) % {"name": name, "form": form}
+
+    @staticmethod
+    def _names_legal_form(name, form):
+        """Whether ``name`` already ends in ``form``, in its abbreviation in brackets or in its
+        long form before them, as whole words, ignoring case, dots, commas and spaces."""
+        short = re.search(r"\(([^)]*)\)", form)
+        candidates = {
+            form,
+            short.group(1) if short else "",
+            form[: short.start()] if short else "",
+        }
+        for candidate in candidates:
+            letters = [ch for ch in candidate.casefold() if ch.isalnum()]
+            if len(letters) < 2:
+                continue
+            pattern = r"[\s.,]*".join(re.escape(ch) for ch in letters)
+            if re.search(rf"(?<!\w){pattern}[\s.,]*$", name.casefold()):
+                return True
+        return False
 
     @cached_property
     def zone(self):
@@ -387,7 +444,7 @@ class StoreClosure(Orderable):
         _("reason"), max_length=100, blank=True, help_text=_("For example: Christmas Day.")
     )
 
-    panels = [FieldRowPanel([FieldPanel("date"), FieldPanel("label")])]
+    panels = [FieldRowPanel([FieldPanel("date", widget=LocalDateInput), FieldPanel("label")])]
 
     class Meta(Orderable.Meta):
         verbose_name = _("holiday")
@@ -481,18 +538,20 @@ class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
             help_text=_("Only for a physical store."),
         ),
         FieldPanel("purposes"),
-        FieldPanel("languages"),
+        CommonChoicesPanel("languages", widget=SearchableCheckboxSelectMultiple),
         FieldPanel("reply_time"),
-        InlinePanel(
+        CheckedInlinePanel(
             "hours",
+            formset_class=WeeklyHoursFormSet,
             heading=_("Opening hours"),
             help_text=_(
                 "Add one line per opening on each day; two lines for a lunch break. "
                 "Leave empty if the channel has no fixed hours, as with email."
             ),
         ),
-        InlinePanel(
+        CheckedInlinePanel(
             "exceptions",
+            formset_class=SpecialDaysFormSet,
             heading=_("Special days"),
             help_text=_("Holidays or special hours that replace the usual hours on a date."),
         ),
@@ -592,6 +651,73 @@ class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
 
     # --- validation ------------------------------------------------------------------------
 
+    def values_of_another_kind(self):
+        """The fields filled in that this kind of channel does not use, each with its error.
+
+        An email address typed on a WhatsApp channel, say, would otherwise be dropped on
+        saving without a word; the owner is told instead, and decides.
+        """
+        kind = self.get_kind_display()
+        if self.email and self.kind != ChannelKind.EMAIL:
+            yield (
+                "email",
+                ValidationError(
+                    _(
+                        "A channel of kind “%(kind)s” does not use an email address. "
+                        "Clear it, or add a separate channel of kind “Email” for it."
+                    ),
+                    code="not_for_this_kind",
+                    params={"kind": kind},
+                ),
+            )
+        if self.phone and self.kind not in PHONE_KINDS | {ChannelKind.STORE}:
+            yield (
+                "phone",
+                ValidationError(
+                    _(
+                        "A channel of kind “%(kind)s” does not use a phone number. "
+                        "Clear it, or add a separate channel of kind “Phone” or “WhatsApp” for it."
+                    ),
+                    code="not_for_this_kind",
+                    params={"kind": kind},
+                ),
+            )
+        if self.url and self.kind not in SOCIAL_KINDS | {ChannelKind.CHAT}:
+            yield (
+                "url",
+                ValidationError(
+                    _(
+                        "A channel of kind “%(kind)s” does not use a link. Clear it, or add a "
+                        "separate channel for the live chat or social profile it points to."
+                    ),
+                    code="not_for_this_kind",
+                    params={"kind": kind},
+                ),
+            )
+        if self.page_id and self.kind != ChannelKind.FORM:
+            yield (
+                "page",
+                ValidationError(
+                    _("Only a “Contact form” channel has a page. Clear it, or change the kind."),
+                    code="not_for_this_kind",
+                    params={"kind": kind},
+                ),
+            )
+        if self.kind != ChannelKind.STORE:
+            for field in ("street_address", "postal_code", "city", "region", "country"):
+                if getattr(self, field):
+                    yield (
+                        field,
+                        ValidationError(
+                            _(
+                                "Only a “Physical store” channel has an address. Clear it, or "
+                                "change the kind."
+                            ),
+                            code="not_for_this_kind",
+                        ),
+                    )
+                    break
+
     def clean(self):
         super().clean()
         errors = {}
@@ -610,6 +736,14 @@ class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
             )
         if self.kind == ChannelKind.STORE and not self.city:
             errors["city"] = ValidationError(_("A physical store needs its city."))
+        if self.kind == ChannelKind.STORE and self.country:
+            # A store's address is published like the shop's: its postcode is checked the same.
+            try:
+                self.postal_code = normalise_postal_code(self.postal_code, self.country.code)
+            except ValidationError as error:
+                errors["postal_code"] = error
+        for field, error in self.values_of_another_kind():
+            errors.setdefault(field, error)
         if self.url and not errors.get("url"):
             if self.kind in SOCIAL_KINDS and not host_matches(self.url, SOCIAL_HOSTS[self.kind]):
                 errors["url"] = ValidationError(
@@ -684,8 +818,8 @@ class OpeningHoursInterval(IntervalFields, Orderable):
         FieldRowPanel(
             [
                 FieldPanel("weekday"),
-                FieldPanel("opens"),
-                FieldPanel("closes"),
+                FieldPanel("opens", widget=LocalTimeInput),
+                FieldPanel("closes", widget=LocalTimeInput),
                 FieldPanel("closes_next_day"),
             ]
         )
@@ -724,8 +858,16 @@ class ChannelHoursException(IntervalFields, Orderable):
     closes = models.TimeField(_("closes"), null=True, blank=True)
 
     panels = [
-        FieldRowPanel([FieldPanel("date"), FieldPanel("label"), FieldPanel("closed")]),
-        FieldRowPanel([FieldPanel("opens"), FieldPanel("closes"), FieldPanel("closes_next_day")]),
+        FieldRowPanel(
+            [FieldPanel("date", widget=LocalDateInput), FieldPanel("label"), FieldPanel("closed")]
+        ),
+        FieldRowPanel(
+            [
+                FieldPanel("opens", widget=LocalTimeInput),
+                FieldPanel("closes", widget=LocalTimeInput),
+                FieldPanel("closes_next_day"),
+            ]
+        ),
     ]
 
     class Meta(Orderable.Meta):
@@ -738,7 +880,16 @@ class ChannelHoursException(IntervalFields, Orderable):
     def clean(self):
         super().clean()
         if self.closed:
-            self.opens = self.closes = None
+            if self.opens is not None or self.closes is not None:
+                raise ValidationError(
+                    {
+                        "closed": _(
+                            "You ticked “closed all day” and also gave opening times. "
+                            "Untick it, or clear the times."
+                        )
+                    },
+                    code="closed_with_hours",
+                )
             self.closes_next_day = False
             return
         if self.opens is None or self.closes is None:

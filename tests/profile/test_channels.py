@@ -100,11 +100,33 @@ def test_social_links_on_their_network_are_accepted(site, kind, url):
     assert made.href == url
 
 
-def test_only_the_field_matching_the_kind_is_kept(site):
-    made = channel(site, "email", email="hola@tienda.example", phone="+34960123456")
-    made.refresh_from_db()
-    assert not made.phone
-    assert made.value_display == "hola@tienda.example"
+def test_a_value_the_kind_does_not_use_is_refused_not_dropped(site):
+    errors = errors_of(
+        ContactChannel(site=site, kind="email", email="hola@tienda.example", phone="+34960123456")
+    )
+    assert errors == {
+        "phone": [
+            "A channel of kind “Email” does not use a phone number. Clear it, or add a "
+            "separate channel of kind “Phone” or “WhatsApp” for it."
+        ]
+    }
+
+
+def test_an_email_on_a_whatsapp_channel_is_refused_in_spanish(site):
+    with translation.override("es"):
+        errors = errors_of(
+            ContactChannel(site=site, kind="whatsapp", phone="+34612345678", email="hola@x.es")
+        )
+    assert set(errors) == {"email"}
+
+
+def test_a_store_keeps_its_own_phone_and_other_kinds_refuse_an_address(site):
+    store = channel(
+        site, "store", street_address="Calle Mayor 1", city="Madrid", phone="+34960123456"
+    )
+    assert store.phone_national == "960 12 34 56"
+    errors = errors_of(ContactChannel(site=site, kind="phone", phone="+34960123456", city="Madrid"))
+    assert set(errors) == {"city"}
 
 
 def test_a_store_needs_street_and_city(site):
@@ -200,3 +222,24 @@ def test_channels_of_a_site_load_their_hours_in_a_fixed_number_of_queries(
         for made in channels:
             list(made.hours.all())
             list(made.exceptions.all())
+
+
+def test_a_stores_postcode_is_checked_for_its_country(site):
+    from django.core.exceptions import ValidationError
+
+    from contactkit.profile.models import ContactChannel
+
+    store = ContactChannel(
+        site=site,
+        kind="store",
+        street_address="Calle de la Paz 12",
+        postal_code="ABCDE",
+        city="Valencia",
+        country="ES",
+    )
+    with pytest.raises(ValidationError) as refused:
+        store.full_clean()
+    assert "This is not a valid postal code in Spain." in refused.value.message_dict["postal_code"]
+
+    store.postal_code = "46003"
+    store.full_clean()
