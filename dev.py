@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parent
 VENVS = ROOT / ".venvs"
 DEMO_ADMIN = ("admin", "demo-shop-admin")
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
+# The W3C Nu HTML checker the tests run on every public page (installed with npm).
+VNU_PACKAGE = "vnu-jar@26.9.27"
+VNU_JAR = VENVS / "vnu" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Run in a test environment's Python (which has psycopg): create the named database if missing.
 CREATE_DATABASE = """
@@ -90,12 +93,18 @@ def manage(py, *args, env=None, **kwargs):
 # --- demo ---------------------------------------------------------------------------------
 
 
+def demo_env(port):
+    """What the demo's settings read to serve on ``port`` (WAGTAILADMIN_BASE_URL)."""
+    return {"CONTACTKIT_DEMO_PORT": str(port)}
+
+
 def demo(args):
     py = ensure_venv("demo", sys.executable, "site")
-    env = {"DJANGO_SETTINGS_MODULE": "demoshop.settings.dev"}
+    # The site's address (sitemap, structured data, links in emails) follows the port.
+    env = {"DJANGO_SETTINGS_MODULE": "demoshop.settings.dev", **demo_env(args.port)}
     say("Preparing the demo database (SQLite)")
     manage(py, "migrate", "--noinput", env=env, stdout=subprocess.DEVNULL)
-    manage(py, "load_demo_shop", env=env)
+    manage(py, "load_demo_shop", "--port", args.port, env=env)
     username, password = DEMO_ADMIN
     manage(
         py,
@@ -162,11 +171,42 @@ def ensure_debian_packages(commands):
     run(*sudo, apt, "install", "-y", "-qq", *missing, env={"DEBIAN_FRONTEND": "noninteractive"})
 
 
+def ensure_html_checker():
+    """The W3C Nu HTML checker (npm's vnu-jar) in .venvs/vnu/, for tests/pages/test_valid_html.py.
+
+    Its install script (which would download a Java runtime) is skipped: Debian's
+    default-jre-headless runs it.
+    """
+    if VNU_JAR.exists():
+        return
+    ensure_debian_packages({"npm": "npm"})
+    say(f"Installing the W3C HTML checker ({VNU_PACKAGE}) with npm")
+    run(
+        shutil.which("npm"),
+        "install",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        VNU_JAR.parents[4],
+        VNU_PACKAGE,
+    )
+
+
 def test(args):
     started = time.monotonic()
     # xgettext checks that every string in the code is in the catalogues; the browser tests
-    # drive Debian's Chromium (Playwright's own browser download is never needed).
-    ensure_debian_packages({"xgettext": "gettext", "msgfmt": "gettext", "chromium": "chromium"})
+    # drive Debian's Chromium (Playwright's own browser download is never needed); Java runs
+    # the W3C HTML checker.
+    ensure_debian_packages(
+        {
+            "xgettext": "gettext",
+            "msgfmt": "gettext",
+            "chromium": "chromium",
+            "java": "default-jre-headless",
+        }
+    )
+    ensure_html_checker()
     combos = [("py311", sys.executable)]
     py312 = find_python("3.12")
     if py312:

@@ -7,9 +7,10 @@ or a property to the card.
 """
 
 import re
+import unicodedata
+from urllib.parse import quote
 
 import vobject
-from django.utils.http import content_disposition_header
 
 from contactkit.profile.choices import ChannelKind
 
@@ -33,9 +34,22 @@ def text_block(value):
 
 
 def vcard_content_disposition(shop):
-    """The Content-Disposition of the card's download: a file named after the shop."""
-    name = one_line(shop.profile.name).replace("/", "-").replace("\\", "-") or "contact"
-    return content_disposition_header(True, f"{name}.vcf")
+    """The Content-Disposition of the card's download: a file named after the shop.
+
+    RFC 6266: ``filename*`` carries the name in UTF-8 ("Cerámica Alba.vcf"), and ``filename``
+    an ASCII fallback ("Ceramica Alba.vcf") for the few clients that do not read ``filename*``.
+    The header itself is pure ASCII, so no server or proxy re-encodes it on the way (a raw
+    Latin-1 byte there is what made browsers save "_Alba.vcf").
+    """
+    name = one_line(shop.profile.name).replace("/", "-").replace("\\", "-")
+    name = name.strip(". ") or "contact"
+    filename = f"{name}.vcf"
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    # Only what a quoted-string holds without escapes, and no leading dots or spaces.
+    fallback = re.sub(r'[^\x20-\x7e]|["\\%;]', "", fallback).strip(". ")
+    if not re.search(r"[A-Za-z0-9]", fallback.removesuffix(".vcf")):
+        fallback = "contact.vcf"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def shop_vcard(shop, request=None):

@@ -3,6 +3,7 @@
 {% load contactkit_tags %}
 {% contactkit_structured_data %}     in <head>: the shop's schema.org JSON-LD
 {% contactkit_legal_notice %}        in the footer: the identification data the law asks for
+{% contactkit_legal_notice_link %}   in the footer: one link to the legal notice page
 {% contactkit_theme_css %}           in <head>: the stylesheet of the site's theme
 """
 
@@ -34,10 +35,45 @@ def contactkit_structured_data(context):
     return script_tag(shop, page=context.get("page"))
 
 
+def _on_legal_notice_page(context):
+    from contactkit.pages.models import LegalNoticePage
+
+    return isinstance(context.get("page"), LegalNoticePage)
+
+
 @register.inclusion_tag("contactkit/includes/legal_notice.html", takes_context=True)
 def contactkit_legal_notice(context, heading_level=2):
-    """The shop's identification data (LSSI-CE art. 10, § 5 DDG) for a footer or a page."""
+    """The shop's identification data (LSSI-CE art. 10, § 5 DDG) for a footer or a page.
+
+    On the legal notice page itself it renders nothing: the page shows the notice already,
+    and a second copy would repeat its ids and its landmark.
+    """
+    if _on_legal_notice_page(context):
+        return {"shop": None}
     return {"shop": _shop(context), "heading_level": heading_level}
+
+
+@register.inclusion_tag("contactkit/includes/legal_notice_link.html", takes_context=True)
+def contactkit_legal_notice_link(context, heading_level=2):
+    """One link to the site's live legal notice page, for a footer (marked as the current
+    page there). A site without one gets the notice itself, as ``contactkit_legal_notice``."""
+    from contactkit.pages.models import LegalNoticePage
+
+    shop = _shop(context)
+    page = context.get("page")
+    notice_page = None
+    if shop is not None:
+        if isinstance(page, LegalNoticePage) and page.live:
+            notice_page = page
+        else:
+            notice_page = LegalNoticePage.objects.live().in_site(shop.site).first()
+    return {
+        "shop": None if notice_page is None and _on_legal_notice_page(context) else shop,
+        "legal_notice_page": notice_page,
+        "current": notice_page is not None and page is not None and notice_page.pk == page.pk,
+        "heading_level": heading_level,
+        "request": context.get("request"),
+    }
 
 
 @register.inclusion_tag("contactkit/includes/contact_form.html", takes_context=True)

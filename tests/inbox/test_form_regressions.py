@@ -259,8 +259,13 @@ hostile_text = st.one_of(
 )
 hostile_files = st.lists(
     st.tuples(
-        # Any name a browser may send: it sends a file's base name, never a path.
-        st.text(alphabet=st.characters(blacklist_characters="/\\\x00"), max_size=120),
+        # Any name a browser may send: a file's base name, never a path, in UTF-8 (so no lone
+        # surrogates), with a printable character (Django drops a file whose name has none
+        # before any form sees it).
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\\\x00"),
+            max_size=120,
+        ).filter(lambda name: any(char.isprintable() for char in name)),
         st.one_of(
             st.binary(max_size=200),
             st.just(b"%PDF-1.4 x"),

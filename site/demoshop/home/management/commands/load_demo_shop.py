@@ -293,9 +293,18 @@ SAMPLE_CONVERSATIONS = [
 class Command(BaseCommand):
     help = "Create or update the demo shop: its profile, people, channels and pages."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=8000,
+            help="the port the demo is served on: its site's address (sitemap, structured "
+            "data, links in emails) uses it",
+        )
+
     def handle(self, *args, **options):
         with transaction.atomic():
-            site = self.home_site()
+            site = self.home_site(options["port"])
             profile = self.profile(site)
             self.channels(site)
             self.holidays(profile)
@@ -304,7 +313,7 @@ class Command(BaseCommand):
             self.inbox(site, site.root_page.specific)
         self.stdout.write(self.style.SUCCESS(f"Demo shop ready: {profile.name} at {site}."))
 
-    def home_site(self):
+    def home_site(self, port=8000):
         """Put a HomePage at the root of the default site, replacing Wagtail's welcome page."""
         root = Page.get_first_root_node()
         home = HomePage.objects.first()
@@ -322,7 +331,7 @@ class Command(BaseCommand):
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
             site = Site(is_default_site=True)
-        site.hostname, site.port, site.site_name = "127.0.0.1", 8000, "Cerámica Alba"
+        site.hostname, site.port, site.site_name = "127.0.0.1", port, "Cerámica Alba"
         site.root_page = home
         site.save()
         # Wagtail's placeholder page is only in the way once the shop has its own home.
