@@ -212,6 +212,24 @@ def test_legal_notice_page_has_the_identification_data(client, pages):
     assert_well_formed_outline(soup(response))
 
 
+def test_legal_notice_names_the_codes_of_conduct_and_where_to_read_them(client, pages):
+    from contactkit.profile.models import StoreProfile, TrustSeal
+
+    TrustSeal.objects.create(
+        profile=StoreProfile.objects.get(),
+        kind="code_of_conduct",
+        name="Código Ético de Confianza Online",
+        verification_url="https://www.confianzaonline.es/codigo-etico/",
+    )
+    html = soup(get(client, pages["aviso-legal"]))
+    term = next(dt for dt in html.find_all("dt") if dt.get_text(strip=True) == "Code of conduct")
+    link = term.find_next_sibling("dd").find("a")
+    assert link.get_text(strip=True) == "Código Ético de Confianza Online"
+    assert link["href"] == "https://www.confianzaonline.es/codigo-etico/"
+    # A trust seal is not a code of conduct: it stays on the About page only.
+    assert "Sello de prueba" not in text(get(client, pages["aviso-legal"]))
+
+
 def test_legal_notice_tag_works_in_any_shop_template(pages, site, rf=None):
     request = RequestFactory().get("/", HTTP_HOST="testserver")
     rendered = Template("{% load contactkit_tags %}{% contactkit_legal_notice %}").render(
