@@ -60,6 +60,7 @@ def describe(policy, profile, *, language=None):
                 _refund(policy),
                 _exclusions(policy),
             ]
+        sections.append(_legal_guarantee(profile))
         sections.append(_countries(countries))
         return [section for section in sections if section]
 
@@ -171,6 +172,47 @@ def _exclusions(policy):
         _("What cannot be returned"),
         (_("These items cannot be returned:"),),
         items,
+    )
+
+
+# The legal guarantee of conformity for goods where it is longer than the EU minimum of two
+# years (Directive (EU) 2019/771, art. 10), with the law that sets it. Directive 2011/83/EU
+# art. 6(1)(l) asks the shop to remind shoppers that the guarantee exists.
+LEGAL_GUARANTEE = {
+    "ES": (3, "Real Decreto Legislativo 1/2007, art. 120"),
+    "PT": (3, "Decreto-Lei n.º 84/2021, art. 12"),
+}
+EU_GUARANTEE = (2, "Directive (EU) 2019/771, art. 10")
+
+
+def _legal_guarantee(profile):
+    """The legal guarantee of conformity under the law of the shop's country (EEA only).
+
+    It holds whatever the returns policy says, so it is stated even when the shop takes no
+    returns.
+    """
+    country = str(profile.country or "")
+    if country not in EEA_COUNTRIES:
+        return None
+    years, law = LEGAL_GUARANTEE.get(country, EU_GUARANTEE)
+    return PolicySection(
+        "guarantee",
+        _("The legal guarantee"),
+        (
+            ngettext(
+                "Whatever this returns policy says, every item has the legal guarantee of "
+                "conformity for %(years)s year from delivery (%(law)s): if it is faulty or not "
+                "as described, you can have it repaired or replaced, or else get a price "
+                "reduction or your money back.",
+                "Whatever this returns policy says, every item has the legal guarantee of "
+                "conformity for %(years)s years from delivery (%(law)s): if it is faulty or "
+                "not as described, you can have it repaired or replaced, or else get a price "
+                "reduction or your money back.",
+                years,
+            )
+            % {"years": years, "law": law},
+            _("A claim under the guarantee costs you nothing: write to us or call us."),
+        ),
     )
 
 

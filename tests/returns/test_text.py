@@ -24,6 +24,15 @@ def policy_for(site, **fields):
     return ReturnPolicy(site=site, **{**defaults, **fields})
 
 
+SPANISH_GUARANTEE = [
+    "Whatever this returns policy says, every item has the legal guarantee of conformity for 3 "
+    "years from delivery (Real Decreto Legislativo 1/2007, art. 120): if it is faulty or not as "
+    "described, you can have it repaired or replaced, or else get a price reduction or your "
+    "money back.",
+    "A claim under the guarantee costs you nothing: write to us or call us.",
+]
+
+
 def sentences(sections):
     return {section.key: list(section.sentences) for section in sections}
 
@@ -48,6 +57,7 @@ def test_thirty_days_free_returns_and_a_full_refund(site, profile):
         "methods",
         "costs",
         "refund",
+        "guarantee",
         "countries",
     ]
     assert sentences(sections) == {
@@ -59,6 +69,7 @@ def test_thirty_days_free_returns_and_a_full_refund(site, profile):
             "You get a full refund.",
             "We refund you within 14 days of receiving the return.",
         ],
+        "guarantee": SPANISH_GUARANTEE,
         "countries": ["This policy applies to orders shipped to Portugal and Spain."],
     }
     by_key = {section.key: section for section in sections}
@@ -70,7 +81,7 @@ def test_thirty_days_free_returns_and_a_full_refund(site, profile):
 def test_no_returns_keeps_the_legal_right_for_eea_shoppers(site, profile):
     policy = ReturnPolicy(site=site, window="MerchantReturnNotPermitted", non_returnable_items="X")
     sections = describe(policy, profile)
-    assert [section.key for section in sections] == ["window", "countries"]
+    assert [section.key for section in sections] == ["window", "guarantee", "countries"]
     assert sentences(sections)["window"] == [
         "We do not accept returns.",
         "This does not affect your legal right to withdraw from an online purchase within "
@@ -85,8 +96,36 @@ def test_no_returns_outside_the_eea_says_only_that(site, profile):
     sections = describe(policy, profile)
     assert sentences(sections) == {
         "window": ["We do not accept returns."],
+        # The shop is in Spain: its law's guarantee holds wherever the order goes.
+        "guarantee": SPANISH_GUARANTEE,
         "countries": ["This policy applies to orders shipped to United States of America."],
     }
+
+
+@pytest.mark.parametrize(
+    ("country", "years", "law"),
+    [
+        ("ES", "3 years", "Real Decreto Legislativo 1/2007, art. 120"),
+        ("PT", "3 years", "Decreto-Lei n.º 84/2021, art. 12"),
+        ("DE", "2 years", "Directive (EU) 2019/771, art. 10"),
+    ],
+)
+def test_the_legal_guarantee_of_the_shops_country_is_stated(site, country, years, law):
+    profile = profile_for(site, country=country, countries_shipped_to=["ES"])
+    policy = policy_for(site)
+    (guarantee,) = [s for s in describe(policy, profile) if s.key == "guarantee"]
+    assert guarantee.heading == "The legal guarantee"
+    assert f"legal guarantee of conformity for {years} from delivery ({law})" in (
+        guarantee.sentences[0]
+    )
+    with translation.override("es"):
+        (spanish,) = [s for s in describe(policy, profile) if s.key == "guarantee"]
+    assert spanish.heading == "La garantía legal"
+
+
+def test_a_shop_outside_the_eea_states_no_eu_guarantee(site):
+    profile = profile_for(site, country="US", countries_shipped_to=["US"])
+    assert "guarantee" not in [s.key for s in describe(policy_for(site), profile)]
 
 
 def test_customer_pays_a_fixed_fee_and_gets_store_credit(site, profile):
@@ -160,7 +199,11 @@ def test_several_conditions_and_the_items_that_cannot_be_returned(site, profile)
 def test_sections_without_data_are_left_out(site):
     profile = profile_for(site)  # ships nowhere yet
     policy = policy_for(site, return_methods=[], refund_types=[])
-    assert [section.key for section in describe(policy, profile)] == ["window", "costs"]
+    assert [section.key for section in describe(policy, profile)] == [
+        "window",
+        "costs",
+        "guarantee",
+    ]
 
 
 def test_spanish_output_has_the_same_sections(site, profile):
