@@ -115,8 +115,9 @@ def test_the_legal_guarantee_of_the_shops_country_is_stated(site, country, years
     policy = policy_for(site)
     (guarantee,) = [s for s in describe(policy, profile) if s.key == "guarantee"]
     assert guarantee.heading == "The legal guarantee"
-    assert f"legal guarantee of conformity for {years} from delivery ({law})" in (
-        guarantee.sentences[0]
+    assert (
+        f"legal guarantee of conformity for {years} from delivery ({law})"
+        in (guarantee.sentences[0])
     )
     with translation.override("es"):
         (spanish,) = [s for s in describe(policy, profile) if s.key == "guarantee"]
