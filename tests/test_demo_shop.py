@@ -77,3 +77,12 @@ def test_demo_pages_are_in_the_sitemap(client, demo):
     body = client.get("/sitemap.xml").content.decode()
     for path in ("contacto/", "quienes-somos/", "devoluciones/", "aviso-legal/"):
         assert f"<loc>http://testserver/{path}</loc>" in body
+
+
+def test_the_demos_returns_exclude_only_what_the_law_allows(client, demo):
+    # Art. 16 of Directive 2011/83/EU: made-to-order pieces may be excluded from withdrawal,
+    # pieces sold with small defects may not.
+    page = client.get("/devoluciones/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Piezas personalizadas con nombre o dedicatoria" in page
+    assert "Segunda oportunidad" not in page
+    assert "garantía legal de conformidad durante 3 años" in page

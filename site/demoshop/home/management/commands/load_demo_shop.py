@@ -447,10 +447,9 @@ class Command(BaseCommand):
         policy.fees = "FreeReturn"
         policy.refund_types = ["FullRefund", "ExchangeRefund"]
         policy.refund_days = 14
-        policy.non_returnable_items = (
-            "Piezas personalizadas con nombre o dedicatoria\n"
-            "Piezas de la sección «Segunda oportunidad» (con pequeños defectos)"
-        )
+        # Only what art. 16 of Directive 2011/83/EU excludes from withdrawal: goods made to the
+        # shopper's specification (c). Pieces sold with small defects are still returnable.
+        policy.non_returnable_items = "Piezas personalizadas con nombre o dedicatoria"
         policy.full_clean()
         policy.save()
         policy.steps.all().delete()
