@@ -41,6 +41,24 @@ class DateRangeWidget(DateRangePickerWidget):
         ]
 
 
+class AssigneeField(forms.ModelChoiceField):
+    """A form field to pick someone who may see the inbox, or nobody, by their display name."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("empty_label", _("Nobody"))
+        super().__init__(queryset=get_user_model().objects.none(), required=False, **kwargs)
+
+    def __deepcopy__(self, memo):
+        # Each form gets its own copy of the field: the staff as they are now, not as they
+        # were when the form class was defined.
+        copy = super().__deepcopy__(memo)
+        copy.queryset = staff()
+        return copy
+
+    def label_from_instance(self, obj):
+        return get_user_display_name(obj)
+
+
 class StaffChoiceField(django_filters.fields.ModelChoiceField):
     def label_from_instance(self, obj):
         return get_user_display_name(obj)

@@ -10,23 +10,13 @@ from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
 from contactkit.inbox import actions
-from contactkit.inbox.filters import staff
+from contactkit.inbox.filters import AssigneeField
 from contactkit.inbox.models import Conversation, Status
 from contactkit.inbox.views.display import detail_url, url
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(
-        label=gettext_lazy("Assign to"),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("Nobody"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff()
-        self.fields["assignee"].label_from_instance = get_user_display_name
+    assignee = AssigneeField(label=gettext_lazy("Assign to"))
 
 
 class ConversationBulkAction(PermissionCheckedMixin, BulkAction):

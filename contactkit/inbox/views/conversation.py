@@ -14,14 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views.generic import HistoryView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 
 from contactkit.inbox import actions
-from contactkit.inbox.filters import ConversationHistoryFilterSet, staff
+from contactkit.inbox.filters import AssigneeField, ConversationHistoryFilterSet
 from contactkit.inbox.models import Attachment, CannedReply, Conversation, EmailDelivery, Status
 from contactkit.inbox.views.display import (
     detail_url,
@@ -64,17 +63,7 @@ class HandlingForm(forms.Form):
         # Spam and held conversations leave their folder with "Not spam" and "Release".
         choices=[(value, label) for value, label in Status.choices if value in actions.WORKING],
     )
-    assignee = forms.ModelChoiceField(
-        label=gettext_lazy("Assigned to"),
-        queryset=None,
-        required=False,
-        empty_label=gettext_lazy("Nobody"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff()
-        self.fields["assignee"].label_from_instance = get_user_display_name
+    assignee = AssigneeField(label=gettext_lazy("Assigned to"))
 
 
 def canned_replies_for(conversation):
