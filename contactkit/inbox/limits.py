@@ -232,3 +232,12 @@ def count_attachment_bytes(request, size):
         return False
     limit, window = quota
     return add("bytes", _hash(address), window, size) > limit
+
+
+def uncount_attachment_bytes(request, size):
+    """Take back ``size`` bytes counted by :func:`count_attachment_bytes` for files that were
+    not stored after all (the transaction rolled back, or the form was a double click)."""
+    quota = _quota()
+    address = address_key(client_address(request))
+    if quota and address and size:
+        subtract("bytes", _hash(address), quota[1], size)

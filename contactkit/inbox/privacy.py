@@ -6,13 +6,13 @@ removes the files too: once the rows are gone for good, that is when the transac
 """
 
 import datetime as dt
-from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from contactkit.inbox.models import Attachment, Conversation, EmailDelivery, Message, Status
+from contactkit.inbox.storage import delete_after_commit
 
 
 def _when(value):
@@ -80,15 +80,6 @@ def export_for_email(email):
     }
 
 
-def _delete_file(storage, name):
-    storage.delete(name)
-    try:
-        # Each file sits alone in a random folder (see attachment_path): remove it when empty.
-        Path(storage.path(name)).parent.rmdir()
-    except (NotImplementedError, OSError):
-        pass
-
-
 def count_stored(conversations):
     """How many conversations, messages, attachments and emails ``conversations`` hold."""
     ids = conversations.values("pk")
@@ -111,14 +102,9 @@ def delete_conversations(conversations):
         doomed = Conversation.objects.filter(pk__in=ids)
         counts = count_stored(doomed)
         attachments = Attachment.objects.filter(message__conversation__in=ids).only("file")
-        files = [(a.file.storage, a.file.name) for a in attachments if a.file.name]
+        files = [attachment.file for attachment in attachments]
         doomed.delete()
-
-        def remove_files():
-            for storage, name in files:
-                _delete_file(storage, name)
-
-        transaction.on_commit(remove_files)
+        delete_after_commit(files)
     return counts
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from contactkit.conf import contactkit_settings
 from contactkit.inbox.models import Attachment, Message, Status
+from contactkit.inbox.storage import delete_after_commit
 
 # Conversations whose files are quarantined.
 SET_ASIDE = (Status.SPAM, Status.HELD)
@@ -96,17 +97,9 @@ def purge(days=None, now=None):
 
     Returns (files, bytes) deleted. The files go once the rows are updated for good.
     """
-    from contactkit.inbox.privacy import _delete_file
-
     now = now or timezone.now()
     with transaction.atomic():
         doomed = list(purgeable(days, now).select_for_update().only("pk", "file", "size"))
-        files = [(a.file.storage, a.file.name) for a in doomed if a.file.name]
         Attachment.objects.filter(pk__in=[a.pk for a in doomed]).update(file="", purged_at=now)
-
-        def remove_files():
-            for storage, name in files:
-                _delete_file(storage, name)
-
-        transaction.on_commit(remove_files)
+        delete_after_commit([a.file for a in doomed])
     return len(doomed), sum(a.size for a in doomed)

@@ -54,13 +54,6 @@ def keyed_hash(value):
     ).hexdigest()
 
 
-def client_ip(request):
-    """The shopper's address (see :func:`contactkit.inbox.limits.client_address`)."""
-    from contactkit.inbox.limits import client_address
-
-    return client_address(request)
-
-
 def check(*, honeypot, timestamp, message, now=None):
     """The spam reason codes of a submission, or "" when it looks like a person's message.
 

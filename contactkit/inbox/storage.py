@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
+from django.db import transaction
 from django.utils.functional import cached_property
 
 STORAGE_ALIAS = "contactkit_attachments"
@@ -37,3 +38,18 @@ def attachment_storage():
 
 def default_location():
     return Path(settings.MEDIA_ROOT).resolve().parent / "contactkit-private"
+
+
+def delete_after_commit(files):
+    """Delete ``files`` (an attachment's ``file`` each) once the current transaction commits.
+
+    Deleting rows never touches their files; deleting the files before the rows are gone for
+    good would leave rows without files if the transaction rolled back.
+    """
+    doomed = [(file.storage, file.name) for file in files if file.name]
+
+    def remove():
+        for storage, name in doomed:
+            storage.delete(name)
+
+    transaction.on_commit(remove)

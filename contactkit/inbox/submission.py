@@ -54,10 +54,7 @@ def _size(form):
 
 def _uncount_files(form, request):
     """Files counted against the quota but not stored after all."""
-    quota = contactkit_settings.ATTACHMENT_QUOTA_IP
-    address = limits.address_key(limits.client_address(request))
-    if quota and address and _size(form):
-        limits.subtract("bytes", spam.keyed_hash(address), quota[1], _size(form))
+    limits.uncount_attachment_bytes(request, _size(form))
 
 
 def _receive(form, *, site, request, source, page):
