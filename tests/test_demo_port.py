@@ -9,16 +9,20 @@ from pathlib import Path
 from django.core.management import call_command
 from wagtail.models import Site
 
+from tests.pages.demo_html import demo_languages
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_load_demo_shop_takes_the_port(client, db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo_shop", "--port", "8123", stdout=io.StringIO())
-    site = Site.objects.get(is_default_site=True)
-    assert (site.hostname, site.port) == ("127.0.0.1", 8123)
-    sitemap = client.get("/sitemap.xml", HTTP_HOST="127.0.0.1:8123").content.decode()
+    with demo_languages():
+        call_command("load_demo_shop", "--port", "8123", stdout=io.StringIO())
+        site = Site.objects.get(is_default_site=True)
+        assert (site.hostname, site.port) == ("127.0.0.1", 8123)
+        sitemap = client.get("/sitemap.xml", HTTP_HOST="127.0.0.1:8123").content.decode()
     assert "<loc>http://127.0.0.1:8123/contacto/</loc>" in sitemap
+    assert "<loc>http://127.0.0.1:8123/en/contact/</loc>" in sitemap
     assert ":8000" not in sitemap
 
 

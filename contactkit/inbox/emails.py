@@ -267,9 +267,6 @@ def build_message(delivery):
     programs show them as one thread.
     """
     conversation = delivery.conversation
-    shop = Shop.for_site(conversation.site)
-    shop_address = InboxSettings.for_site(conversation.site).from_email or shop.email
-    shop_name = _one_line(shop.profile.name)
     if delivery.kind == Kind.NOTIFICATION:
         language = settings.LANGUAGE_CODE
     elif delivery.kind == Kind.ASSIGNMENT:
@@ -277,6 +274,10 @@ def build_message(delivery):
     else:
         language = conversation.language or settings.LANGUAGE_CODE
     with translation.override(language):
+        # The shop's own words (its reply time, its name) in the email's language.
+        shop = Shop.for_site(conversation.site)
+        shop_address = InboxSettings.for_site(conversation.site).from_email or shop.email
+        shop_name = _one_line(shop.profile.name)
         context = {
             "reference": conversation.reference,
             "name": _one_line(conversation.name),

@@ -179,7 +179,8 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
         Redirecting (rather than rendering) means a reload never sends the message twice.
         """
         request.session["contactkit_reference"] = conversation.reference
-        return redirect(self.url + self.reverse_subpage("thanks"))
+        # The address the form was sent from, so the thank-you page is in the same language.
+        return redirect(request.path + self.reverse_subpage("thanks"))
 
     @path("thanks/", name="thanks")
     def thanks(self, request):

@@ -3,6 +3,7 @@
 from django import forms
 from django.core import checks, exceptions
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,6 +30,8 @@ class ChoiceListField(models.JSONField):
             del kwargs["default"]
         if kwargs.get("blank") is True:
             del kwargs["blank"]
+        elif not self.blank:
+            kwargs["blank"] = False  # Django leaves out False, its own default; ours is True
         return name, path, args, kwargs
 
     @property
@@ -61,7 +64,7 @@ class ChoiceListField(models.JSONField):
             "choices": self.list_choices,
             "required": not self.blank,
             "widget": forms.CheckboxSelectMultiple,
-            "label": self.verbose_name,
+            "label": capfirst(self.verbose_name),
             "help_text": self.help_text,
         }
         defaults.update(kwargs)

@@ -60,23 +60,34 @@ class HoursFormSet(BaseChildFormSet):
             yield form
 
     def refuse(self, contradictions):
+        said = set()
         for form, message in contradictions:
+            # An opening on several days can clash on more than one of them: say it once.
+            if (id(form), str(message)) in said:
+                continue
+            said.add((id(form), str(message)))
             form.add_error(None, ValidationError(message, code="contradicts"))
 
 
 class WeeklyHoursFormSet(HoursFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "weekdays" in form.fields:
+            form.fields["weekdays"].error_messages["required"] = gettext("Tick at least one day.")
+
     def clean(self):
         super().clean()
         self.refuse(
             hours.weekly_overlaps(
                 (
                     form,
-                    int(form.cleaned_data["weekday"]),
+                    int(weekday),
                     form.cleaned_data["opens"],
                     form.cleaned_data["closes"],
                     form.cleaned_data.get("closes_next_day", False),
                 )
                 for form in self.rows()
+                for weekday in form.cleaned_data.get("weekdays") or []
             )
         )
 

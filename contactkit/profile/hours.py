@@ -169,12 +169,18 @@ def weekly_overlaps(rows):
             continue  # its own error says it closes before it opens
         label = f"{weekday_name(weekday)} {_typed_span(opens, closes)}"
         spans.append((key, start, start + length, label))
+    # One opening may be on several days: two rows that clash on more than one day are named
+    # once, on the first day they clash.
+    said = set()
     for index, (key, start, end, label) in enumerate(spans):
-        for _key, other_start, other_end, other_label in spans[:index]:
+        for other_key, other_start, other_end, other_label in spans[:index]:
+            if (id(key), id(other_key)) in said:
+                continue
             if any(
                 start + shift < other_end and other_start < end + shift
                 for shift in (-MINUTES_A_WEEK, 0, MINUTES_A_WEEK)
             ):
+                said.add((id(key), id(other_key)))
                 yield key, _overlap_message(other_label, label)
                 break
 

@@ -11,6 +11,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,7 @@ from wagtail.admin.panels import (
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable, Site
 
+from contactkit.i18n import TranslatedFieldsMixin, TranslationsField
 from contactkit.profile import availability
 from contactkit.profile.choices import (
     LANGUAGE_CHOICES,
@@ -61,6 +63,7 @@ from contactkit.profile.widgets import (
     LocalDateInput,
     LocalTimeInput,
     SearchableCheckboxSelectMultiple,
+    WeekdaysCheckboxes,
 )
 
 # Line breaks, tabs and other control characters (and the Unicode line separators).
@@ -75,6 +78,8 @@ WEEKDAYS = [
     (5, _("Saturday")),
     (6, _("Sunday")),
 ]
+# The same days as text, as a form sends them back: one opening ticks several.
+WEEKDAY_CHOICES = [(str(number), label) for number, label in WEEKDAYS]
 
 
 def time_zone_choices():
@@ -115,7 +120,7 @@ class PostalAddressFields(models.Model):
 
 
 @register_setting(icon="site")
-class StoreProfile(ClusterableModel, PostalAddressFields, BaseSiteSetting):
+class StoreProfile(TranslatedFieldsMixin, ClusterableModel, PostalAddressFields, BaseSiteSetting):
     """The shop's identity, filled in once per Wagtail Site."""
 
     trade_name = models.CharField(
@@ -205,6 +210,10 @@ class StoreProfile(ClusterableModel, PostalAddressFields, BaseSiteSetting):
     payment_methods = ChoiceListField(_("payment methods accepted"), choices=PaymentMethod.choices)
     countries_shipped_to = CountryField(_("countries shipped to"), multiple=True, blank=True)
     languages_spoken = ChoiceListField(_("languages spoken"), choices=LANGUAGE_CHOICES)
+    translations = TranslationsField(
+        fields=["story"],
+        help_text=_("Your story for shoppers who read the site in another language."),
+    )
 
     select_related = ["logo", "site"]
     # Names shown on one line (pages, structured data, the vCard): a line break is refused.
@@ -214,6 +223,7 @@ class StoreProfile(ClusterableModel, PostalAddressFields, BaseSiteSetting):
         FieldPanel("trade_name"),
         FieldPanel("logo"),
         FieldPanel("story"),
+        FieldPanel("translations"),
         FieldRowPanel([FieldPanel("founding_date"), FieldPanel("number_of_employees")]),
         CommonChoicesPanel("languages_spoken", widget=SearchableCheckboxSelectMultiple),
         FieldPanel("time_zone"),
@@ -353,7 +363,7 @@ class StoreProfile(ClusterableModel, PostalAddressFields, BaseSiteSetting):
         return self._meta.get_field("languages_spoken").labels(self.languages_spoken)
 
 
-class Person(Orderable):
+class Person(TranslatedFieldsMixin, Orderable):
     """Someone behind the shop whom a shopper can put a face and a name to."""
 
     profile = ParentalKey(StoreProfile, on_delete=models.CASCADE, related_name="people")
@@ -368,11 +378,13 @@ class Person(Orderable):
         related_name="+",
     )
     bio = models.TextField(_("short bio"), blank=True, max_length=600)
+    translations = TranslationsField(fields=["role", "bio"])
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("role")]),
         FieldPanel("photo"),
         FieldPanel("bio"),
+        FieldPanel("translations"),
     ]
 
     class Meta(Orderable.Meta):
@@ -383,7 +395,7 @@ class Person(Orderable):
         return self.name
 
 
-class TrustSeal(Orderable):
+class TrustSeal(TranslatedFieldsMixin, Orderable):
     profile = ParentalKey(StoreProfile, on_delete=models.CASCADE, related_name="seals")
     kind = models.CharField(
         _("kind"), max_length=20, choices=SealKind.choices, default=SealKind.SEAL
@@ -404,10 +416,13 @@ class TrustSeal(Orderable):
         help_text=_("The page of the seal's issuer where a shopper can check it is genuine."),
     )
 
+    translations = TranslationsField(fields=["name"])
+
     panels = [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("name")]),
         FieldPanel("image"),
         FieldPanel("verification_url"),
+        FieldPanel("translations"),
     ]
 
     class Meta(Orderable.Meta):
@@ -435,7 +450,7 @@ class ReviewProfile(Orderable):
         return self.name
 
 
-class StoreClosure(Orderable):
+class StoreClosure(TranslatedFieldsMixin, Orderable):
     """A day the whole shop is closed: every channel with opening hours is closed too."""
 
     profile = ParentalKey(StoreProfile, on_delete=models.CASCADE, related_name="closures")
@@ -443,8 +458,12 @@ class StoreClosure(Orderable):
     label = models.CharField(
         _("reason"), max_length=100, blank=True, help_text=_("For example: Christmas Day.")
     )
+    translations = TranslationsField(fields=["label"])
 
-    panels = [FieldRowPanel([FieldPanel("date", widget=LocalDateInput), FieldPanel("label")])]
+    panels = [
+        FieldRowPanel([FieldPanel("date", widget=LocalDateInput), FieldPanel("label")]),
+        FieldPanel("translations"),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("holiday")
@@ -460,7 +479,7 @@ class ContactChannelQuerySet(models.QuerySet):
         return self.filter(site=site).prefetch_related("hours", "exceptions")
 
 
-class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
+class ContactChannel(TranslatedFieldsMixin, ClusterableModel, PostalAddressFields, Orderable):
     """One way to reach the shop: a phone line, WhatsApp, an inbox, a store or a social profile."""
 
     site = models.ForeignKey(
@@ -513,11 +532,34 @@ class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
         help_text=_("What a shopper can expect. Only promise what you keep."),
     )
 
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text=_("For a store: where it is on a map, for example 40.416775."),
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text=_("For example -3.703790."),
+    )
+    translations = TranslationsField(
+        fields=["label"], help_text=_("The label for shoppers who read another language.")
+    )
+
     objects = ContactChannelQuerySet.as_manager()
 
     panels = [
         FieldPanel("site"),
         FieldRowPanel([FieldPanel("kind"), FieldPanel("label")]),
+        FieldPanel("translations"),
         MultiFieldPanel(
             [
                 FieldPanel("phone"),
@@ -533,6 +575,7 @@ class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
                 FieldPanel("street_address"),
                 FieldRowPanel([FieldPanel("postal_code"), FieldPanel("city")]),
                 FieldRowPanel([FieldPanel("region"), FieldPanel("country")]),
+                FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
             ],
             heading=_("Store address"),
             help_text=_("Only for a physical store."),
@@ -629,7 +672,7 @@ class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
         profile = profile or StoreProfile.for_site(self.site)
         if closures is None:
             closures = list(profile.closures.all())
-        weekly = [row.as_interval() for row in self.hours.all()]
+        weekly = [interval for row in self.hours.all() for interval in row.as_intervals()]
         own = {}
         for row in self.exceptions.all():
             own.setdefault(row.date, []).append(row)
@@ -637,13 +680,13 @@ class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
             availability.DateException(
                 date=date,
                 intervals=tuple(row.as_interval() for row in rows if not row.closed),
-                label=next((row.label for row in rows if row.label), ""),
+                label=next((row.translated("label") for row in rows if row.label), ""),
             )
             for date, rows in own.items()
         ]
         if weekly or exceptions:
             exceptions += [
-                availability.DateException(date=closure.date, label=closure.label)
+                availability.DateException(date=closure.date, label=closure.translated("label"))
                 for closure in closures
                 if closure.date not in own
             ]
@@ -736,6 +779,11 @@ class ContactChannel(ClusterableModel, PostalAddressFields, Orderable):
             )
         if self.kind == ChannelKind.STORE and not self.city:
             errors["city"] = ValidationError(_("A physical store needs its city."))
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "longitude" if self.longitude is None else "latitude"
+            errors[missing] = ValidationError(
+                _("Give both the latitude and the longitude, or neither."), code="half_a_place"
+            )
         if self.kind == ChannelKind.STORE and self.country:
             # A store's address is published like the shop's: its postcode is checked the same.
             try:
@@ -809,20 +857,20 @@ class IntervalFields(models.Model):
 
 
 class OpeningHoursInterval(IntervalFields, Orderable):
-    """One opening of a channel on a weekday, in the shop's time zone."""
+    """One opening of a channel, the same on each of its weekdays, in the shop's time zone."""
 
     channel = ParentalKey(ContactChannel, on_delete=models.CASCADE, related_name="hours")
-    weekday = models.PositiveSmallIntegerField(_("day"), choices=WEEKDAYS)
+    weekdays = ChoiceListField(_("days"), choices=WEEKDAY_CHOICES, blank=False)
 
     panels = [
+        FieldPanel("weekdays", widget=WeekdaysCheckboxes),
         FieldRowPanel(
             [
-                FieldPanel("weekday"),
                 FieldPanel("opens", widget=LocalTimeInput),
                 FieldPanel("closes", widget=LocalTimeInput),
                 FieldPanel("closes_next_day"),
             ]
-        )
+        ),
     ]
 
     class Meta(Orderable.Meta):
@@ -830,22 +878,29 @@ class OpeningHoursInterval(IntervalFields, Orderable):
         verbose_name_plural = _("opening hours")
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+        days = ", ".join(
+            str(label) for label in self._meta.get_field("weekdays").labels(self.weekdays)
+        )
+        return f"{days} {self.opens:%H:%M}–{self.closes:%H:%M}"
 
     def clean(self):
         super().clean()
         self.clean_interval()
 
-    def as_interval(self):
-        return availability.WeeklyInterval(
-            weekday=self.weekday,
-            opens=self.opens,
-            closes=self.closes,
-            closes_next_day=self.closes_next_day,
-        )
+    def as_intervals(self):
+        """The opening on each of its weekdays, as ``availability.WeeklyInterval``."""
+        return [
+            availability.WeeklyInterval(
+                weekday=int(weekday),
+                opens=self.opens,
+                closes=self.closes,
+                closes_next_day=self.closes_next_day,
+            )
+            for weekday in sorted(set(map(int, self.weekdays or [])))
+        ]
 
 
-class ChannelHoursException(IntervalFields, Orderable):
+class ChannelHoursException(TranslatedFieldsMixin, IntervalFields, Orderable):
     """A date on which a channel keeps other hours than usual, or is closed."""
 
     channel = ParentalKey(ContactChannel, on_delete=models.CASCADE, related_name="exceptions")
@@ -856,6 +911,7 @@ class ChannelHoursException(IntervalFields, Orderable):
     )
     opens = models.TimeField(_("opens"), null=True, blank=True)
     closes = models.TimeField(_("closes"), null=True, blank=True)
+    translations = TranslationsField(fields=["label"])
 
     panels = [
         FieldRowPanel(
@@ -868,6 +924,7 @@ class ChannelHoursException(IntervalFields, Orderable):
                 FieldPanel("closes_next_day"),
             ]
         ),
+        FieldPanel("translations"),
     ]
 
     class Meta(Orderable.Meta):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
+from contactkit.i18n import active_content_language
 from contactkit.profile import hours, verification
 from contactkit.profile.availability import Status
 from contactkit.profile.choices import SOCIAL_KINDS, ChannelKind, Purpose
@@ -140,12 +141,18 @@ class ChannelGroup:
 
 
 class Shop:
-    """The store profile, channels, people and returns policy of one site."""
+    """The store profile, channels, people and returns policy of one site.
+
+    Everything is read in :attr:`language`, the language active when the shop is built (the
+    page's language): the shop's own words in that language, or in the default one where they
+    have not been translated (see :mod:`contactkit.i18n`).
+    """
 
     def __init__(self, site, request=None, now=None):
         self.site = site
         self.request = request
         self.now = now or timezone.now()
+        self.language = active_content_language()
 
     @classmethod
     def for_request(cls, request):
@@ -168,12 +175,17 @@ class Shop:
     @cached_property
     def profile(self):
         if self.request is not None:
-            return StoreProfile.for_request(self.request)
-        return StoreProfile.for_site(self.site)
+            profile = StoreProfile.for_request(self.request)
+        else:
+            profile = StoreProfile.for_site(self.site)
+        return profile.localize(self.language)
+
+    def _localized(self, rows):
+        return [row.localize(self.language) for row in rows]
 
     @cached_property
     def people(self):
-        return list(self.profile.people.prefetch_related(_with_renditions("photo")))
+        return self._localized(self.profile.people.prefetch_related(_with_renditions("photo")))
 
     @cached_property
     def seals(self):
@@ -185,7 +197,7 @@ class Shop:
 
     @cached_property
     def _seals(self):
-        return list(self.profile.seals.prefetch_related(_with_renditions("image")))
+        return self._localized(self.profile.seals.prefetch_related(_with_renditions("image")))
 
     @cached_property
     def review_profiles(self):
@@ -193,7 +205,7 @@ class Shop:
 
     @cached_property
     def closures(self):
-        return list(self.profile.closures.all())
+        return self._localized(self.profile.closures.all())
 
     @property
     def register_search_url(self):
@@ -216,16 +228,35 @@ class Shop:
         return min(written, key=lambda view: view.reply_time).get_reply_time_display()
 
     @cached_property
+    def home(self):
+        """The site's home page in the shop's language (its default one if not translated)."""
+        return self.site.root_page.localized
+
+    def first_live(self, page_class):
+        """The site's first live page of ``page_class``, in the shop's language if there is
+        one in it, else in the site's default language."""
+        homes = (
+            [self.home]
+            if self.home.pk == self.site.root_page_id
+            else [self.home, self.site.root_page]
+        )
+        for home in homes:
+            found = (
+                page_class.objects.live()
+                .descendant_of(home, inclusive=True)
+                .order_by("path")
+                .first()
+            )
+            if found is not None:
+                return found
+        return None
+
+    @cached_property
     def contact_page(self):
         """The site's first live contact page, where the contact form lives."""
         from contactkit.pages.models import ContactPage
 
-        return (
-            ContactPage.objects.live()
-            .descendant_of(self.site.root_page, inclusive=True)
-            .order_by("path")
-            .first()
-        )
+        return self.first_live(ContactPage)
 
     @property
     def has_legal_notice(self):
@@ -237,7 +268,8 @@ class Shop:
 
     @property
     def home_url(self):
-        return self.site.root_url + "/"
+        """The full address of the home page in the shop's language."""
+        return self.home.get_full_url(self.request) or self.site.root_url + "/"
 
     # --- channels ------------------------------------------------------------------------
 
@@ -246,6 +278,7 @@ class Shop:
         """Every channel in the editor's order, with its schedule and current status."""
         views = []
         for channel in ContactChannel.objects.for_site(self.site).select_related("page"):
+            channel.localize(self.language)
             schedule = channel.schedule(self.profile, closures=self.closures)
             status = schedule.status(self.now) if schedule.has_hours else None
             views.append(ChannelView(channel, schedule, status, self))
@@ -319,7 +352,8 @@ class Shop:
             policy = ReturnPolicy.for_request(self.request)
         else:
             policy = ReturnPolicy.for_site(self.site)
-        policy.prefetched_steps = list(policy.steps.all())
+        policy.localize(self.language)
+        policy.prefetched_steps = self._localized(policy.steps.all())
         return policy
 
 

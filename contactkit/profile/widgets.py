@@ -139,3 +139,14 @@ class SearchableCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
             _("Nothing matches your search."),
             checkboxes,
         )
+
+
+class WeekdaysCheckboxes(forms.CheckboxSelectMultiple):
+    """The seven days as one row of checkboxes: Monday to Friday is five ticks on one line."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"class": "ck-weekdays", **(attrs or {})}, choices)
+
+    @property
+    def media(self):
+        return forms.Media(css={"all": ["contactkit/admin/weekdays.css"]})

@@ -13,14 +13,17 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
+from contactkit.i18n import TranslatedFieldsMixin, TranslationsField
 from contactkit.profile.fields import ChoiceListField
 from contactkit.returns.choices import (
     ItemCondition,
+    NonReturnable,
     RefundType,
     ReturnFees,
     ReturnMethod,
     ReturnWindow,
 )
+from contactkit.returns.panels import LegalReviewWarning
 
 # Countries where consumers have by law at least 14 days to withdraw from a distance sale
 # (Directive 2011/83/EU, and the EEA states that apply it).
@@ -32,7 +35,7 @@ LEGAL_WITHDRAWAL_DAYS = 14
 
 
 @register_setting(icon="redirect")
-class ReturnPolicy(ClusterableModel, BaseSiteSetting):
+class ReturnPolicy(TranslatedFieldsMixin, ClusterableModel, BaseSiteSetting):
     """What a shopper may send back, how, at whose cost, and what they get for it."""
 
     # Set once staff have saved the policy; until then no page or structured data promises
@@ -107,11 +110,23 @@ class ReturnPolicy(ClusterableModel, BaseSiteSetting):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text=_("How many days after receiving the return the money is back."),
     )
-    non_returnable_items = models.TextField(
-        _("items that cannot be returned"),
-        blank=True,
-        help_text=_("One per line, for example: Personalised pieces."),
+    non_returnable_categories = ChoiceListField(
+        _("goods that cannot be returned"),
+        choices=NonReturnable.choices,
+        help_text=_(
+            "Only the exceptions the law allows (Directive 2011/83/EU, art. 16). Tick none if "
+            "everything can be returned."
+        ),
     )
+    non_returnable_items = models.TextField(
+        _("other exceptions (needs legal review)"),
+        blank=True,
+        help_text=_(
+            "One per line. Anything not in the list above is a right of return shoppers keep "
+            "by law: have a lawyer check each line before you publish it."
+        ),
+    )
+    translations = TranslationsField(fields=["non_returnable_items"])
 
     panels = [
         MultiFieldPanel(
@@ -130,7 +145,15 @@ class ReturnPolicy(ClusterableModel, BaseSiteSetting):
             heading=_("Costs"),
         ),
         FieldRowPanel([FieldPanel("refund_types"), FieldPanel("refund_days")]),
-        FieldPanel("non_returnable_items"),
+        MultiFieldPanel(
+            [
+                FieldPanel("non_returnable_categories"),
+                FieldPanel("non_returnable_items"),
+                LegalReviewWarning(),
+                FieldPanel("translations"),
+            ],
+            heading=_("Exceptions to the right of return"),
+        ),
         InlinePanel("steps", heading=_("How to return, step by step")),
     ]
 
@@ -205,14 +228,15 @@ class ReturnPolicy(ClusterableModel, BaseSiteSetting):
         return countries
 
 
-class ReturnStep(Orderable):
+class ReturnStep(TranslatedFieldsMixin, Orderable):
     """One step a shopper follows to send something back."""
 
     policy = ParentalKey(ReturnPolicy, on_delete=models.CASCADE, related_name="steps")
     title = models.CharField(_("step"), max_length=120)
     text = models.TextField(_("details"), blank=True, max_length=600)
+    translations = TranslationsField(fields=["title", "text"])
 
-    panels = [FieldPanel("title"), FieldPanel("text")]
+    panels = [FieldPanel("title"), FieldPanel("text"), FieldPanel("translations")]
 
     class Meta(Orderable.Meta):
         verbose_name = _("step")

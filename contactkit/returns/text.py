@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from contactkit.returns.choices import RefundType, ReturnFees, ReturnWindow
+from contactkit.returns.choices import NonReturnable, RefundType, ReturnFees, ReturnWindow
 from contactkit.returns.models import EEA_COUNTRIES
 from contactkit.wording import and_list, or_list
 
@@ -26,6 +26,61 @@ REFUND_PHRASES = {
     RefundType.EXCHANGE: pgettext_lazy("what the shopper gets back", "an exchange"),
     RefundType.STORE_CREDIT: pgettext_lazy("what the shopper gets back", "store credit"),
 }
+
+
+# The exceptions to the right of withdrawal (NonReturnable) as a shopper reads them: one
+# plain sentence each, with the condition the law attaches to it. The checkbox labels say the
+# same for the admin, in the law's words.
+EXCLUSION_WORDING = {
+    NonReturnable.MADE_TO_ORDER: gettext_lazy(
+        "Items made to your specifications or clearly personalised, such as with a name or a "
+        "dedication.",
+    ),
+    NonReturnable.PERISHABLE: gettext_lazy(
+        "Items that can go off or expire quickly, such as fresh food or cut flowers.",
+    ),
+    NonReturnable.HYGIENE: gettext_lazy(
+        "Sealed items that cannot be returned for health or hygiene reasons, once you have "
+        "broken the seal.",
+    ),
+    NonReturnable.MIXED: gettext_lazy(
+        "Items that, by their nature, become inseparably mixed with other things once delivered.",
+    ),
+    NonReturnable.MARKET_PRICE: gettext_lazy(
+        "Items whose price depends on changes in the financial markets that we cannot control.",
+    ),
+    NonReturnable.ALCOHOL: gettext_lazy(
+        "Alcoholic drinks sold at a price agreed when you order them, that can only be "
+        "delivered after 30 days and whose value depends on the market.",
+    ),
+    NonReturnable.SEALED_MEDIA: gettext_lazy(
+        "Sealed music, films or software, such as CDs, DVDs or video games, once you have "
+        "broken the seal.",
+    ),
+    NonReturnable.PRESS: gettext_lazy(
+        "Newspapers and magazines, except subscriptions.",
+    ),
+    NonReturnable.AUCTION: gettext_lazy(
+        "Items bought at a public auction.",
+    ),
+    NonReturnable.DIGITAL: gettext_lazy(
+        "Digital content not supplied on a physical medium, such as downloads, once the "
+        "download or streaming has started with your express consent and you have "
+        "acknowledged that you lose your right to withdraw.",
+    ),
+}
+
+
+class ShopText(str):
+    """A line the shop wrote, with ``lang``: the language it is shown in when the shop has not
+    translated it into the page's (for a ``lang`` attribute), else ""."""
+
+    lang = ""
+
+    def __new__(cls, text, lang=""):
+        made = super().__new__(cls, text)
+        made.lang = lang
+        return made
 
 
 @dataclass(frozen=True)
@@ -164,7 +219,16 @@ def _refund(policy):
 
 
 def _exclusions(policy):
-    items = tuple(policy.non_returnable_list())
+    """The goods the policy excludes: the ticked exceptions of the law, in the order the law
+    lists them and in the shopper's words, then the shop's other lines as it wrote them
+    (each a :class:`ShopText`, whose ``lang`` says when it fell back to the default language).
+    """
+    ticked = set(policy.non_returnable_categories or ())
+    shown_language = getattr(policy, "shown_language", None)
+    lang = shown_language("non_returnable_items") if shown_language else ""
+    items = tuple(
+        str(EXCLUSION_WORDING[category]) for category in NonReturnable if category in ticked
+    ) + tuple(ShopText(line, lang) for line in policy.non_returnable_list())
     if not items:
         return None
     return PolicySection(

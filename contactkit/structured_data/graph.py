@@ -240,8 +240,8 @@ class _Builder:
     def store(self, view):
         """A Store for a physical store channel with an address.
 
-        Its ``url`` is the store on the contact page, its phone the one the page shows. A
-        ``geo`` needs coordinates, which the profile does not hold: it is left out.
+        Its ``url`` is the store on the contact page, its phone the one the page shows, and
+        its ``geo`` the coordinates staff gave, as numbers (only when both are set).
         """
         address = _postal_address(view)
         if address is None:
@@ -255,6 +255,7 @@ class _Builder:
                 "url": f"{contact_url}#{view.anchor}" if contact_url else None,
                 "address": address,
                 "telephone": _e164(view.store_phone),
+                "geo": _geo(view),
                 "openingHoursSpecification": self.opening_hours(view),
             },
         )
@@ -360,8 +361,7 @@ class _Builder:
 
     def _first_live(self, page_class):
         """The site's first live page of ``page_class`` in tree order, in one query."""
-        pages = page_class.objects.live().descendant_of(self.shop.site.root_page, inclusive=True)
-        return pages.order_by("path").first()
+        return self.shop.first_live(page_class)
 
     def page_url(self, page):
         """The absolute URL of ``page``, on ``base_url`` when the page is on the shop's site."""
@@ -437,6 +437,20 @@ def _postal_address(place):
             "addressCountry": place.country.code if place.country else None,
         },
     )
+
+
+def _geo(place):
+    """GeoCoordinates of ``place`` when both its latitude and longitude are known (0 is a
+    latitude like any other), as JSON numbers."""
+    latitude = getattr(place, "latitude", None)
+    longitude = getattr(place, "longitude", None)
+    if latitude is None or longitude is None:
+        return None
+    return {
+        "@type": "GeoCoordinates",
+        "latitude": _number(latitude),
+        "longitude": _number(longitude),
+    }
 
 
 def _contact_type(purposes):

@@ -5,6 +5,8 @@
 {% contactkit_legal_notice %}        in the footer: the identification data the law asks for
 {% contactkit_legal_notice_link %}   in the footer: one link to the legal notice page
 {% contactkit_theme_css %}           in <head>: the stylesheet of the site's theme
+{% contactkit_alternate_links %}     in <head>: the page in the site's other languages (hreflang)
+{% contactkit_language_switch %}     in the header: links to the page in each language
 """
 
 from django import template
@@ -66,7 +68,7 @@ def contactkit_legal_notice_link(context, heading_level=2):
         if isinstance(page, LegalNoticePage) and page.live:
             notice_page = page
         else:
-            notice_page = LegalNoticePage.objects.live().in_site(shop.site).first()
+            notice_page = shop.first_live(LegalNoticePage)
     return {
         "shop": None if notice_page is None and _on_legal_notice_page(context) else shop,
         "legal_notice_page": notice_page,
@@ -96,6 +98,8 @@ def contactkit_contact_form(context):
         form = page.get_form()
     request = context.get("request")
     privacy = InboxSettings.for_request(request).privacy_page if request else None
+    # The privacy page in the shopper's language, when it has been translated.
+    privacy = privacy.localized if privacy is not None else None
     return {
         "form": form,
         "action": page.url if page else "",
@@ -103,6 +107,37 @@ def contactkit_contact_form(context):
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def lang_attr(obj, field):
+    """`` lang="es"`` when ``field`` of ``obj`` is shown in the default language because it has
+    not been translated into the page's, so screen readers say it right; else nothing."""
+    shown = getattr(obj, "shown_language", None)
+    code = shown(field) if callable(shown) else ""
+    return format_html(' lang="{}"', code) if code else ""
+
+
+@register.simple_tag(takes_context=True)
+def contactkit_alternate_links(context):
+    """``<link rel="alternate" hreflang>`` for each translation of the page, and x-default."""
+    from django.utils.html import format_html_join
+
+    from contactkit.languages import alternates
+
+    return format_html_join(
+        "\n",
+        '<link rel="alternate" hreflang="{}" href="{}">',
+        alternates(context.get("page"), context.get("request")),
+    )
+
+
+@register.inclusion_tag("contactkit/includes/language_switch.html", takes_context=True)
+def contactkit_language_switch(context):
+    """Links to the page in each of the site's languages (nothing on a one-language site)."""
+    from contactkit.languages import language_links
+
+    return {"links": language_links(context.get("page"), context.get("request"))}
 
 
 @register.simple_tag(takes_context=True)

@@ -212,3 +212,49 @@ def focus_indicator_problem(step):
         f" (unfocused: {unfocused['outlineStyle']} {unfocused['outlineWidth']}), "
         f"box-shadow {focused['boxShadow']} (unfocused: {unfocused['boxShadow']})"
     )
+
+
+# Attributes whose value names other elements by id (ARIA and HTML).
+IDREF_ATTRIBUTES = (
+    "aria-describedby",
+    "aria-labelledby",
+    "aria-controls",
+    "aria-owns",
+    "aria-details",
+    "aria-errormessage",
+    "aria-activedescendant",
+    "aria-flowto",
+    "for",
+    "headers",
+    "list",
+    "form",
+)
+
+
+def broken_idrefs(page):
+    """Every id reference on the page that names no element: ``["<tag> attr=id", …]``."""
+    return page.evaluate(
+        """(attributes) => {
+          const broken = [];
+          for (const attribute of attributes) {
+            for (const el of document.querySelectorAll(`[${attribute}]`)) {
+              if (attribute === 'for' && !['LABEL', 'OUTPUT'].includes(el.tagName)) continue;
+              if (attribute === 'form' && !el.form && !el.hasAttribute('form')) continue;
+              for (const id of el.getAttribute(attribute).split(/\\s+/).filter(Boolean)) {
+                if (!document.getElementById(id)) {
+                  broken.push(`${el.tagName.toLowerCase()} ${attribute}=${id}`);
+                }
+              }
+            }
+          }
+          const seen = {};
+          for (const el of document.querySelectorAll('[id]')) {
+            seen[el.id] = (seen[el.id] || 0) + 1;
+          }
+          for (const [id, count] of Object.entries(seen)) {
+            if (count > 1) broken.push(`id ${id} used ${count} times`);
+          }
+          return broken;
+        }""",
+        list(IDREF_ATTRIBUTES),
+    )

@@ -116,6 +116,10 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         MEDIA_ROOT=tmp_path_factory.mktemp("media"),
         # demoshop serves uploaded images only with DEBUG on; the tests add that route.
         ROOT_URLCONF="tests.browser.urls",
+        # The demo's own default language (the tests' is English): Spanish pages without a
+        # prefix, as in demo_pages.PAGES, English ones at /en/. Changing ROOT_URLCONF clears
+        # the URL resolver's caches, so no address keeps the prefix of the tests' default.
+        LANGUAGE_CODE="es",
     )
     overrides.enable()
     server = None

@@ -1,6 +1,8 @@
 """The demo pages the browser tests, the weight test and bench/lighthouse.py visit, and how.
 
-Paths are those ``load_demo_shop`` creates. Adding a page to every check is one line here.
+Paths are those ``load_demo_shop`` creates with the demo's own language setup (Spanish by
+default, without a prefix; English at /en/), which the ``demo`` fixture uses. Adding a page to
+every check is one line here.
 """
 
 PAGES = {
@@ -8,6 +10,14 @@ PAGES = {
     "about": "/quienes-somos/",
     "returns": "/devoluciones/",
     "withdrawal-form": "/devoluciones/withdrawal-form/",
+}
+
+# The same pages in English, the demo's other language: their translations, at /en/….
+PAGES_EN = {
+    "contact": "/en/contact/",
+    "about": "/en/about-us/",
+    "returns": "/en/returns/",
+    "withdrawal-form": "/en/returns/withdrawal-form/",
 }
 
 # Pages reached by sending the contact form on the given page, as a shopper does: the thank-you

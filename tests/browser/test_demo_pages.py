@@ -2,7 +2,9 @@
 
 Each case (page × theme × viewport) loads the page once; the checks below run on that load:
 no console errors, no horizontal scrolling, targets large enough (WCAG 2.5.8), a visible focus
-indicator on everything Tab reaches (WCAG 2.4.7), and no axe-core violation of WCAG 2.2 A/AA.
+indicator on everything Tab reaches (WCAG 2.4.7), every id reference resolving to one element,
+and no axe-core violation of WCAG 2.2 A/AA. Spanish pages at every size; their English
+translations (``<page>-en``) on a phone and a laptop.
 
 With CONTACTKIT_SCREENSHOTS=1 the default theme's pages at 360 and 1280 px wide are also saved,
 full page, to docs/screenshots/<page>-<mobile|desktop>.png for the README.
@@ -20,6 +22,7 @@ from PIL import Image
 
 from contactkit.themes import discover, get_theme
 from tests.browser.checks import (
+    broken_idrefs,
     focus_indicator_problem,
     focus_walk,
     horizontal_overflow,
@@ -30,6 +33,7 @@ from tests.browser.demo_pages import (
     LOCALE,
     PAGES,
     PAGES_AFTER_SENDING,
+    PAGES_EN,
     SCREENSHOT_VIEWPORTS,
     VIEWPORTS,
 )
@@ -64,11 +68,21 @@ def themes():
     return sorted(discover(), key=lambda name: (name != "default", name))
 
 
+# The English pages, by the same names with "-en"; the thank-you page after sending in English.
+ENGLISH = {f"{name}-en": path for name, path in PAGES_EN.items()}
+ENGLISH_AFTER_SENDING = {"thanks-en": PAGES_EN["contact"]}
+ENGLISH_VIEWPORTS = [size for size in VIEWPORTS if size[1] in SCREENSHOT_VIEWPORTS]
+
 CASES = [
     Case(page, theme, viewport, width, height)
     for theme in themes()
     for page in [*PAGES, *PAGES_AFTER_SENDING]
     for viewport, width, height in VIEWPORTS
+] + [
+    Case(page, theme, viewport, width, height)
+    for theme in themes()
+    for page in [*ENGLISH, *ENGLISH_AFTER_SENDING]
+    for viewport, width, height in ENGLISH_VIEWPORTS
 ]
 
 
@@ -77,9 +91,11 @@ SENDERS = itertools.count(1)
 
 def open_page(page, name):
     """Open the demo page ``name``; the thank-you page by sending the contact form first."""
-    if name not in PAGES_AFTER_SENDING:
-        return page.goto(PAGES[name], wait_until="load")
-    page.goto(PAGES_AFTER_SENDING[name], wait_until="load")
+    to_open = {**PAGES, **ENGLISH}
+    to_send = {**PAGES_AFTER_SENDING, **ENGLISH_AFTER_SENDING}
+    if name not in to_send:
+        return page.goto(to_open[name], wait_until="load")
+    page.goto(to_send[name], wait_until="load")
     page.fill("#id_name", "Elena Martín")
     # A shopper of her own each time: the same address nine times would be held for review.
     page.fill("#id_email", f"elena.{next(SENDERS)}@example.com")
@@ -195,6 +211,16 @@ def test_focus_is_visible(loaded):
         f"{step['name']}: {why}" for step in steps if (why := focus_indicator_problem(step))
     ]
     assert problems == []
+
+
+def test_every_id_reference_resolves(loaded):
+    """aria-describedby, aria-labelledby, for, … each name one element of the page."""
+    assert broken_idrefs(loaded.page) == []
+
+
+def test_the_page_is_in_its_language(loaded, case):
+    language = loaded.page.evaluate("document.documentElement.lang")
+    assert language == ("en" if case.page.endswith("-en") else "es")
 
 
 def test_no_axe_violations(loaded):

@@ -8,7 +8,7 @@ test's own transaction would lock the tables the live server writes to.
 
 import pytest
 
-from tests.browser.demo_pages import PAGES
+from tests.browser.demo_pages import PAGES, PAGES_EN
 
 pytestmark = pytest.mark.django_db
 
@@ -25,18 +25,26 @@ def on_screen(locator):
     return (-1 < top < height and bottom > 0) or [top, bottom, height]
 
 
-@pytest.fixture(scope="module", params=["es-ES", "en-GB"])
+# The contact page in each language, and its error summary's heading.
+FORMS = {
+    "es": (PAGES["contact"], "es-ES", "Revisa estos campos"),
+    "en": (PAGES_EN["contact"], "en-GB", "Please check these fields"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(FORMS))
 def sent_with_errors(request, demo, browser):
     """What a shopper on a 360×740 phone meets after sending the form with three errors."""
+    path, locale, heading = FORMS[request.param]
     context = browser.new_context(
-        viewport={"width": 360, "height": 740}, locale=request.param, base_url=demo.url
+        viewport={"width": 360, "height": 740}, locale=locale, base_url=demo.url
     )
     page = context.new_page()
     seen = {"errors": [], "links": {}}
     page.on("pageerror", lambda error: seen["errors"].append(str(error)))
     page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
     try:
-        page.goto(PAGES["contact"], wait_until="load")
+        page.goto(path, wait_until="load")
         page.fill("#id_name", "Elena Martín")
         page.fill("#id_email", "elena-sin-arroba")  # wrong
         page.fill("#id_message", "¿Tenéis la taza verde en tamaño grande?")
@@ -46,6 +54,10 @@ def sent_with_errors(request, demo, browser):
         summary = page.locator("#ck-form-errors")
         page.wait_for_function("document.activeElement && document.activeElement.id", timeout=5000)
         seen["focused"] = page.evaluate("document.activeElement.id")
+        seen["language"] = page.evaluate("document.documentElement.lang")
+        seen["summary"] = summary.inner_text()
+        seen["expected_language"] = request.param
+        seen["heading"] = heading
         seen["summary_on_screen"] = on_screen(summary)
         seen["scrolled"] = page.evaluate("window.scrollY")
         targets = summary.locator("a").evaluate_all("links => links.map(a => a.hash.slice(1))")
@@ -64,6 +76,8 @@ def sent_with_errors(request, demo, browser):
 
 def test_the_error_summary_has_the_focus_and_is_on_screen(sent_with_errors):
     assert sent_with_errors["focused"] == "ck-form-errors"
+    assert sent_with_errors["language"] == sent_with_errors["expected_language"]
+    assert sent_with_errors["heading"] in sent_with_errors["summary"]
     assert sent_with_errors["summary_on_screen"] is True, "the summary is not on the screen"
     assert sent_with_errors["scrolled"] > 0
     assert sent_with_errors["errors"] == []

@@ -11,6 +11,7 @@ from PIL import Image
 from contactkit.inbox import spam
 from contactkit.inbox.models import Attachment, Conversation, EmailDelivery, Message
 from contactkit.pages.models import ContactFormField, ContactPage
+from tests.languages import in_language
 from tests.profile.builders import channel, profile_for
 
 
@@ -147,7 +148,7 @@ def test_bad_input_is_explained_and_nothing_is_stored(
 
 
 def test_errors_are_in_spanish_for_a_spanish_shopper(client, contact_page):
-    response = client.post(contact_page.url, form_data(consent=None), HTTP_ACCEPT_LANGUAGE="es")
+    response = client.post(in_language(contact_page.url, "es"), form_data(consent=None))
     assert "Necesitamos tu consentimiento" in response.content.decode()
 
 

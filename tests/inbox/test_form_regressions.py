@@ -21,6 +21,7 @@ from contactkit.inbox.models import Attachment, Conversation, InboxSettings, Mes
 from contactkit.pages.models import ContactFormField, ContactPage
 from tests.inbox.builders import use_private_storage
 from tests.inbox.test_contact_form import clean_rate_limits, form_data  # noqa: F401
+from tests.languages import in_language
 from tests.profile.builders import channel, profile_for
 
 
@@ -145,7 +146,7 @@ def test_a_busy_database_gives_the_form_back_with_the_text(client, contact_page,
     assert html.find("textarea", attrs={"name": "message"}).get_text().strip() == (
         "Mi pedido llegó roto, ¿qué hago?"
     )
-    spanish = client.post(contact_page.url, form_data(), HTTP_ACCEPT_LANGUAGE="es")
+    spanish = client.post(in_language(contact_page.url, "es"), form_data())
     assert "No hemos podido guardar tu mensaje" in text_of(spanish)
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from contactkit.inbox import limits
 from contactkit.inbox.models import Conversation, EmailDelivery, Message
 from tests.inbox import test_contact_form
+from tests.languages import in_language
 
 # The contact form's fixtures and helpers (autouse: every test starts with no counts).
 clean_rate_limits = test_contact_form.clean_rate_limits
@@ -38,16 +39,16 @@ def send(page, *, client=None, address="203.0.113.9", forwarded=None, language="
     client = client or Client()
     data.setdefault("submission_key", uuid.uuid4().hex)
     data.setdefault("email", f"{uuid.uuid4().hex[:8]}@example.com")
-    extra = {"REMOTE_ADDR": address, "HTTP_ACCEPT_LANGUAGE": language}
+    extra = {"REMOTE_ADDR": address}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
-    response = client.post(page.url, form_data(**data), **extra)
+    response = client.post(in_language(page.url, language), form_data(**data), **extra)
     return client, response
 
 
 def page_text(client, response, language="en"):
     assert response.status_code == 302, response.content.decode()[:500]
-    thanks = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE=language)
+    thanks = client.get(response["Location"])
     assert thanks.status_code == 200
     return " ".join(BeautifulSoup(thanks.content, "html.parser").get_text(" ").split())
 

@@ -2,7 +2,9 @@
 
 The pages are those ``load_demo_shop`` builds, in each of the shop's languages, plus the two
 states of the contact form a shopper only reaches by sending it: sent back with its errors,
-and the thank-you page.
+and the thank-you page. The demo is built and visited with its own language setup (see
+:func:`demo_languages`): the address decides the language, Spanish pages at /contacto/ and
+English ones at /en/contact/.
 """
 
 import contextlib
@@ -13,17 +15,24 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.test.utils import override_settings
+from django.urls import clear_url_caches
 from wagtail.models import Site
 
-PAGES = {
-    "home": "/",
-    "contact": "/contacto/",
-    "about": "/quienes-somos/",
-    "returns": "/devoluciones/",
-    "withdrawal-form": "/devoluciones/withdrawal-form/",
-    "legal-notice": "/aviso-legal/",
-}
+# The demo's default language (demoshop.settings.base; the tests' own is English).
+DEMO_LANGUAGE_CODE = "es"
 LANGUAGES = ("es", "en")
+# Each page's address in each language.
+PAGES = {
+    "home": {"es": "/", "en": "/en/"},
+    "contact": {"es": "/contacto/", "en": "/en/contact/"},
+    "about": {"es": "/quienes-somos/", "en": "/en/about-us/"},
+    "returns": {"es": "/devoluciones/", "en": "/en/returns/"},
+    "withdrawal-form": {
+        "es": "/devoluciones/withdrawal-form/",
+        "en": "/en/returns/withdrawal-form/",
+    },
+    "legal-notice": {"es": "/aviso-legal/", "en": "/en/legal-notice/"},
+}
 
 # Every field of the contact form wrong or missing: each error and help text is on the page.
 WRONG_FORM = {
@@ -36,12 +45,31 @@ WRONG_FORM = {
 
 
 @contextlib.contextmanager
+def demo_languages():
+    """The demo's own language setup while the block runs: Spanish by default (no prefix),
+    English at /en/.
+
+    Django's URL resolver keeps the prefix ``i18n_patterns`` gives each language from the
+    first URL it reversed in it, whatever LANGUAGE_CODE is later: without clearing its caches
+    on the way in and out, a Spanish page would keep a /es/ address the tests' English default
+    gave it, or the other way round.
+    """
+    try:
+        with override_settings(LANGUAGE_CODE=DEMO_LANGUAGE_CODE):
+            clear_url_caches()
+            yield
+    finally:
+        clear_url_caches()
+
+
+@contextlib.contextmanager
 def rendered_demo(django_db_blocker, media_root):
     """{name: (status, html)} of every page (see :func:`demo_pages`), built once in a
     transaction that is rolled back afterwards, so a test module can share them."""
     with (
         django_db_blocker.unblock(),
         override_settings(MEDIA_ROOT=media_root),
+        demo_languages(),
         transaction.atomic(),
     ):
         try:
@@ -67,17 +95,22 @@ def valid_message(number=1):
 
 
 def demo_pages(client):
-    """{name: (status, html)} for every public demo page in every language."""
+    """{name: (status, html)} for every public demo page in every language, at its address in
+    that language (the address decides the language, not the browser's Accept-Language)."""
     pages = {}
     for language in LANGUAGES:
-        headers = {"HTTP_ACCEPT_LANGUAGE": language}
-        for name, path in PAGES.items():
-            response = client.get(path, **headers)
+        for name, paths in PAGES.items():
+            response = client.get(paths[language])
             pages[f"{name}-{language}"] = (response.status_code, response.content.decode())
-        response = client.post(PAGES["contact"], WRONG_FORM, **headers)
+        contact = PAGES["contact"][language]
+        response = client.post(contact, WRONG_FORM)
         pages[f"contact-errors-{language}"] = (response.status_code, response.content.decode())
         number = LANGUAGES.index(language) + 1
-        response = client.post(PAGES["contact"], valid_message(number), follow=True, **headers)
+        response = client.post(contact, valid_message(number), follow=True)
         assert response.redirect_chain, "the valid message was not accepted"
+        assert response.redirect_chain[-1][0].startswith(contact), response.redirect_chain
         pages[f"thanks-{language}"] = (response.status_code, response.content.decode())
+    for name, (status, html) in pages.items():
+        language = name.rsplit("-", 1)[1]
+        assert status != 200 or f'<html lang="{language}">' in html, f"{name} is not in {language}"
     return pages

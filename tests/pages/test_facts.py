@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 
 from contactkit.profile.models import StoreClosure, StoreProfile
+from tests.languages import in_language
 from tests.pages.builders import full_shop
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -37,7 +38,7 @@ def pages(site, settings, tmp_path):
 
 def get(client, url, language="en"):
     with time_machine.travel(TUESDAY, tick=False):
-        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        response = client.get(in_language(url, language))
     assert response.status_code == 200, response.content[:2000]
     return BeautifulSoup(response.content, "html.parser")
 

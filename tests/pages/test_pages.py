@@ -10,6 +10,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from contactkit.profile.models import StoreProfile
+from tests.languages import in_language
 from tests.pages.builders import full_shop
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -24,7 +25,7 @@ def pages(site, settings, tmp_path):
 
 def get(client, page, suffix="", language="en", at=MONDAY_10):
     with time_machine.travel(at, tick=False):
-        response = client.get(page.url + suffix, HTTP_ACCEPT_LANGUAGE=language)
+        response = client.get(in_language(page.url, language) + suffix)
     assert response.status_code == 200, response.content[:2000]
     return response
 

@@ -15,7 +15,8 @@ def profile_for(site, **fields):
 
 
 def channel(site, kind="phone", hours=(), **fields):
-    """A saved channel; ``hours`` is a list of (weekday, "09:00", "14:00"[, next_day])."""
+    """A saved channel; ``hours`` is a list of (weekday, "09:00", "14:00"[, next_day]), where
+    weekday is a day (0 is Monday) or a list of days the same opening is on."""
     defaults = {"phone": "+34960123456"} if kind in ("phone", "whatsapp") else {}
     made = ContactChannel(site=site, kind=kind, **{**defaults, **fields})
     made.full_clean()
@@ -24,7 +25,9 @@ def channel(site, kind="phone", hours=(), **fields):
         weekday, opens, closes, *rest = row
         OpeningHoursInterval.objects.create(
             channel=made,
-            weekday=weekday,
+            weekdays=[
+                str(day) for day in (weekday if isinstance(weekday, list | tuple) else [weekday])
+            ],
             opens=dt.time.fromisoformat(opens),
             closes=dt.time.fromisoformat(closes),
             closes_next_day=bool(rest and rest[0]),

@@ -2,16 +2,22 @@
 
 import pytest
 from django.urls import reverse
-from wagtail.test.utils.form_data import inline_formset, nested_form_data
+from wagtail.test.utils.form_data import inline_formset
 
 from contactkit.profile.models import ContactChannel, StoreProfile
 
 
-def form_data(data):
-    """Wagtail's nested_form_data, keeping lists as multiple values (ticked checkboxes)."""
-    lists = {key: value for key, value in data.items() if isinstance(value, list)}
-    flat = nested_form_data({key: value for key, value in data.items() if key not in lists})
-    return {**flat, **lists}
+def form_data(data, prefix=""):
+    """Wagtail's nested_form_data, keeping lists as multiple values (ticked checkboxes), in
+    the form and in its inline rows."""
+    flat = {}
+    for key, value in data.items():
+        name = f"{prefix}-{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(form_data(value, name))
+        else:
+            flat[name] = value
+    return flat
 
 
 def profile_form(**overrides):
@@ -93,8 +99,8 @@ def channel_form(**overrides):
         "reply_time": "",
         "hours": inline_formset(
             [
-                {"weekday": "0", "opens": "09:00", "closes": "14:00"},
-                {"weekday": "0", "opens": "16:00", "closes": "19:00"},
+                {"weekdays": ["0"], "opens": "09:00", "closes": "14:00"},
+                {"weekdays": ["0"], "opens": "16:00", "closes": "19:00"},
             ]
         ),
         "exceptions": inline_formset([]),
@@ -125,7 +131,7 @@ def test_staff_add_a_phone_line_with_a_lunch_break(admin_client, site):
         ({"kind": "instagram", "phone": "", "url": "https://facebook.com/x"}, "not on Instagram"),
         ({"kind": "email", "phone": "", "email": "hola@"}, "Enter a valid email address"),
         (
-            {"hours": inline_formset([{"weekday": "4", "opens": "20:00", "closes": "02:00"}])},
+            {"hours": inline_formset([{"weekdays": ["4"], "opens": "20:00", "closes": "02:00"}])},
             "It closes before it opens",
         ),
         (
@@ -145,7 +151,7 @@ def test_bad_channel_input_is_explained_and_nothing_is_saved(
 
 def test_a_late_night_line_crossing_midnight_is_accepted(admin_client, site):
     hours = inline_formset(
-        [{"weekday": "4", "opens": "20:00", "closes": "02:00", "closes_next_day": "on"}]
+        [{"weekdays": ["4"], "opens": "20:00", "closes": "02:00", "closes_next_day": "on"}]
     )
     response = admin_client.post(add_channel_url(), channel_form(site=site.pk, hours=hours))
     assert response.status_code == 302

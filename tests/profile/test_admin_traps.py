@@ -110,7 +110,7 @@ def test_a_date_or_time_that_cannot_be_read_is_refused_not_replaced(
 
 
 def test_a_weekly_time_that_cannot_be_read_is_explained(admin_client, site):
-    hours = inline_formset([{"weekday": "0", "opens": "25:00", "closes": "14:00"}])
+    hours = inline_formset([{"weekdays": ["0"], "opens": "25:00", "closes": "14:00"}])
     response = admin_client.post(add_channel_url(), channel_form(site=site.pk, hours=hours))
     assert response.status_code == 200
     assert "Write the time as hh:mm, for example 09:30." in errors_in(response)
@@ -153,7 +153,7 @@ def test_a_holiday_in_the_profile_is_typed_as_dd_mm_yyyy_in_spanish(spanish_admi
 def test_overlapping_weekly_hours_are_refused_naming_both(admin_client, site, rows, message):
     hours = inline_formset(
         [
-            {"weekday": day, "opens": opens, "closes": closes, "closes_next_day": next_day}
+            {"weekdays": [day], "opens": opens, "closes": closes, "closes_next_day": next_day}
             for day, opens, closes, next_day in rows
         ]
     )
@@ -166,8 +166,8 @@ def test_overlapping_weekly_hours_are_refused_naming_both(admin_client, site, ro
 def test_overlaps_are_explained_in_spanish(spanish_admin_client, site):
     hours = inline_formset(
         [
-            {"weekday": "0", "opens": "09:00", "closes": "14:00"},
-            {"weekday": "0", "opens": "13:00", "closes": "17:00"},
+            {"weekdays": ["0"], "opens": "09:00", "closes": "14:00"},
+            {"weekdays": ["0"], "opens": "13:00", "closes": "17:00"},
         ]
     )
     response = spanish_admin_client.post(add_channel_url(), channel_form(site=site.pk, hours=hours))
@@ -178,12 +178,12 @@ def test_overlaps_are_explained_in_spanish(spanish_admin_client, site):
 def test_hours_that_touch_or_cross_midnight_without_overlapping_are_accepted(admin_client, site):
     hours = inline_formset(
         [
-            {"weekday": "0", "opens": "09:00", "closes": "14:00"},
-            {"weekday": "0", "opens": "14:00", "closes": "17:00"},
-            {"weekday": "4", "opens": "20:00", "closes": "02:00", "closes_next_day": "on"},
-            {"weekday": "5", "opens": "02:00", "closes": "05:00"},
-            {"weekday": "6", "opens": "22:00", "closes": "00:00", "closes_next_day": "on"},
-            {"weekday": "0", "opens": "00:00", "closes": "01:00"},
+            {"weekdays": ["0"], "opens": "09:00", "closes": "14:00"},
+            {"weekdays": ["0"], "opens": "14:00", "closes": "17:00"},
+            {"weekdays": ["4"], "opens": "20:00", "closes": "02:00", "closes_next_day": "on"},
+            {"weekdays": ["5"], "opens": "02:00", "closes": "05:00"},
+            {"weekdays": ["6"], "opens": "22:00", "closes": "00:00", "closes_next_day": "on"},
+            {"weekdays": ["0"], "opens": "00:00", "closes": "01:00"},
         ]
     )
     response = admin_client.post(add_channel_url(), channel_form(site=site.pk, hours=hours))
@@ -194,8 +194,8 @@ def test_hours_that_touch_or_cross_midnight_without_overlapping_are_accepted(adm
 def test_a_deleted_row_does_not_count_as_an_overlap(admin_client, site):
     hours = inline_formset(
         [
-            {"weekday": "0", "opens": "09:00", "closes": "14:00"},
-            {"weekday": "0", "opens": "10:00", "closes": "12:00", "DELETE": "1"},
+            {"weekdays": ["0"], "opens": "09:00", "closes": "14:00"},
+            {"weekdays": ["0"], "opens": "10:00", "closes": "12:00", "DELETE": "1"},
         ]
     )
     response = admin_client.post(add_channel_url(), channel_form(site=site.pk, hours=hours))

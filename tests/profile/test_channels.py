@@ -154,7 +154,7 @@ def test_store_address_lines_leave_out_empty_parts(site):
 def test_opening_hours_that_end_before_they_start_need_next_day(site, opens, closes, next_day, ok):
     row = OpeningHoursInterval(
         channel=channel(site),
-        weekday=0,
+        weekdays=["0"],
         opens=dt.time.fromisoformat(opens),
         closes=dt.time.fromisoformat(closes),
         closes_next_day=next_day,
@@ -167,7 +167,7 @@ def test_opening_hours_that_end_before_they_start_need_next_day(site, opens, clo
 
 def test_the_interval_error_tells_the_owner_how_to_cross_midnight(site):
     row = OpeningHoursInterval(
-        channel=channel(site), weekday=4, opens=dt.time(20), closes=dt.time(2)
+        channel=channel(site), weekdays=["4"], opens=dt.time(20), closes=dt.time(2)
     )
     with translation.override("es"):
         message = errors_of(row)["closes"][0]

@@ -77,7 +77,8 @@ SCHEMA_TERMS = {
         "hoursAvailable",
     },
     "OpeningHoursSpecification": {"dayOfWeek", "opens", "closes", "validFrom", "validThrough"},
-    "Store": {"name", "url", "address", "telephone", "openingHoursSpecification"},
+    "Store": {"name", "url", "address", "telephone", "openingHoursSpecification", "geo"},
+    "GeoCoordinates": {"latitude", "longitude"},
     "MerchantReturnPolicy": {
         "applicableCountry",
         "returnPolicyCountry",
@@ -318,6 +319,8 @@ def shop(site, full_profile, pages):
             postal_code="46006",
             city="València",
             country="ES",
+            latitude=Decimal("39.4610"),
+            longitude=Decimal("-0.3765"),
             hours=[(day, "10:00", "20:00") for day in range(6)],
         ),
         CHRISTMAS_EVE,
@@ -606,6 +609,8 @@ def test_a_physical_store_is_a_department_with_its_address_and_hours(shop):
                 "addressLocality": "València",
                 "addressCountry": "ES",
             },
+            # Numbers, as schema.org's examples and Google's documentation give them.
+            "geo": {"@type": "GeoCoordinates", "latitude": 39.461, "longitude": -0.3765},
             "openingHoursSpecification": [
                 hours(days=range(6), opens="10:00", closes="20:00"),
                 on_date(CHRISTMAS_EVE, opens="10:00", closes="14:00"),

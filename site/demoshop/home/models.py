@@ -10,7 +10,8 @@ class HomePage(Page):
     intro = RichTextField(_("intro"), blank=True, features=["bold", "italic", "link"])
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    max_count = 1
+    # One per language, each under the root: the Spanish home and its English translation.
+    parent_page_types = ["wagtailcore.Page"]
 
     class Meta:
         verbose_name = _("home page")

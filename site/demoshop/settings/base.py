@@ -15,6 +15,8 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "django_countries",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.forms",
@@ -109,10 +111,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The demo is a Spanish shop; English is the other complete language.
+# The demo is a Spanish shop; English is the other complete language. Pages are translated the
+# Wagtail way: a locale per language, and each page copied into the other with "Translate"
+# (wagtail.contrib.simple_translation); Spanish pages at /contacto/, English ones at /en/….
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 TIME_ZONE = "Europe/Madrid"
 USE_I18N = True
 USE_TZ = True
