@@ -45,6 +45,20 @@ DEFAULTS = {
     "RETENTION_DAYS": None,
     # How often a failed email is tried before it is given up (and shown so in the inbox).
     "EMAIL_MAX_ATTEMPTS": 8,
+    # The withdrawal button (Directive 2011/83/EU art. 11a). Days the shop has to refund after
+    # receiving a withdrawal (art. 13: 14), and how many days before that the inbox flags it.
+    "REFUND_DAYS": 14,
+    "REFUND_WARNING_DAYS": 3,
+    # Minutes the confirmation step of a withdrawal stays valid; past it the shopper is taken
+    # back to their statement, with what they wrote kept.
+    "WITHDRAWAL_CONFIRM_MINUTES": 30,
+    # Dotted path of a callable that looks an order up in the shop's platform:
+    # lookup(order_number, email, site) -> contactkit.returns.orders.Order or None (unknown).
+    # None: orders are not checked. See docs/withdrawal.md.
+    "ORDER_LOOKUP": None,
+    # The key of withdrawal fingerprints (HMAC-SHA256); None uses SECRET_KEY. Keep it as long
+    # as the receipts it signed may be needed: changing it makes them unverifiable.
+    "WITHDRAWAL_KEY": None,
 }
 
 

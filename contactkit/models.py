@@ -27,4 +27,5 @@ from contactkit.profile.models import (  # noqa: F401
     TrustSeal,
 )
 from contactkit.returns.models import ReturnPolicy, ReturnStep  # noqa: F401
+from contactkit.returns.withdrawal.models import Withdrawal  # noqa: F401
 from contactkit.theming.models import ThemeSettings  # noqa: F401

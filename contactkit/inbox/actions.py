@@ -37,7 +37,11 @@ SET_ASIDE = quarantine.SET_ASIDE
 WORKING = (Status.NEW, Status.OPEN, Status.WAITING, Status.CLOSED)
 
 # The emails a conversation gets when it arrives, or when it leaves spam or review.
-NEW_CONVERSATION_EMAILS = (EmailDelivery.Kind.CONFIRMATION, EmailDelivery.Kind.NOTIFICATION)
+NEW_CONVERSATION_EMAILS = (
+    EmailDelivery.Kind.CONFIRMATION,
+    EmailDelivery.Kind.ACKNOWLEDGEMENT,
+    EmailDelivery.Kind.NOTIFICATION,
+)
 
 # The log action types; each has a formatter below, registered with register_log_actions.
 STATUS = "contactkit.conversation.status"

@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.text import Truncator, capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from wagtail.users.models import UserProfile
 
 from contactkit.conf import contactkit_settings
@@ -35,6 +36,7 @@ from contactkit.inbox.models import (
     InboxSettings,
     Message,
     Status,
+    Topic,
 )
 from contactkit.profile.shop import Shop
 
@@ -59,9 +61,31 @@ def queue_new_conversation_emails(conversation):
 
     Call it inside the transaction that stores the conversation and its first message: the
     shopper gets a confirmation, the staff chosen for the topic a notification. Spam and
-    messages held for review get neither (call it again when staff release one). Returns the
+    messages held for review get neither (call it again when staff release one). A withdrawal
+    gets its acknowledgement instead of the confirmation (see :func:`queue_withdrawal_emails`).
+    Returns the deliveries created.
+    """
+    if _withdrawal_of(conversation) is not None:
+        return queue_withdrawal_emails(conversation)
+    return _queue_shopper_and_staff(conversation, Kind.CONFIRMATION, conversation.email)
+
+
+def queue_withdrawal_emails(conversation):
+    """The acknowledgement of a withdrawal to the shopper and the notification to staff.
+
+    Call it inside the transaction that stores the withdrawal: both are sent once it has
+    committed, and retried like any email while SMTP is down (the withdrawal is stored either
+    way, and its receipt page shows the same). The acknowledgement goes to the email the
+    statement gives for the receipt, with the receipt as a PDF. Like any message, a withdrawal
+    held for review or taken for spam gets no email until staff release it. Returns the
     deliveries created.
     """
+    withdrawal = _withdrawal_of(conversation)
+    address = (withdrawal.email if withdrawal is not None else "") or conversation.email
+    return _queue_shopper_and_staff(conversation, Kind.ACKNOWLEDGEMENT, address)
+
+
+def _queue_shopper_and_staff(conversation, kind, address):
     if conversation.status in (Status.SPAM, Status.HELD):
         return []
     message = conversation.messages.filter(kind=Message.Kind.SHOPPER).first()
@@ -69,8 +93,8 @@ def queue_new_conversation_emails(conversation):
         EmailDelivery(
             conversation=conversation,
             message=message,
-            kind=Kind.CONFIRMATION,
-            recipients=[conversation.email],
+            kind=kind,
+            recipients=[address],
         )
     ]
     staff = InboxSettings.for_site(conversation.site).recipients_for(conversation.topic)
@@ -87,6 +111,16 @@ def queue_new_conversation_emails(conversation):
         delivery.save()
         _send_after_commit(delivery)
     return deliveries
+
+
+def _withdrawal_of(conversation):
+    """The withdrawal ``conversation`` holds, or None."""
+    if conversation.topic != Topic.WITHDRAWAL or conversation.pk is None:
+        return None
+    try:
+        return conversation.withdrawal
+    except ObjectDoesNotExist:
+        return None
 
 
 def send_reply(conversation, author, body):
@@ -267,12 +301,16 @@ def build_message(delivery):
     programs show them as one thread.
     """
     conversation = delivery.conversation
+    withdrawal = _withdrawal_of(conversation)
     if delivery.kind == Kind.NOTIFICATION:
         language = settings.LANGUAGE_CODE
     elif delivery.kind == Kind.ASSIGNMENT:
         language = _admin_language(conversation, delivery.recipients)
+    elif withdrawal is not None and withdrawal.language:
+        language = withdrawal.language
     else:
         language = conversation.language or settings.LANGUAGE_CODE
+    attachments = []
     with translation.override(language):
         # The shop's own words (its reply time, its name) in the email's language.
         shop = Shop.for_site(conversation.site)
@@ -289,6 +327,7 @@ def build_message(delivery):
             context |= {
                 "message": _quoted(delivery.message.body),
                 "reply_time": shop.promised_reply_time,
+                "return_instructions": _return_instructions(conversation, shop),
             }
             headers = {
                 "Message-ID": _confirmation_id(thread),
@@ -296,6 +335,23 @@ def build_message(delivery):
                 "References": thread,
                 "Auto-Submitted": "auto-generated",
             }
+        elif delivery.kind == Kind.ACKNOWLEDGEMENT:
+            from contactkit.returns.withdrawal.pdf import receipt_pdf
+
+            context |= _acknowledgement_context(withdrawal, shop)
+            headers = {
+                "Message-ID": _acknowledgement_id(thread),
+                "In-Reply-To": thread,
+                "References": thread,
+                "Auto-Submitted": "auto-generated",
+            }
+            attachments.append(
+                (
+                    f"receipt-{conversation.reference}.pdf",
+                    receipt_pdf(withdrawal, language),
+                    "application/pdf",
+                )
+            )
         elif delivery.kind == Kind.NOTIFICATION:
             context |= _notification_context(delivery, shop)
             reply_to = [_mailbox(conversation.name, conversation.email)]
@@ -333,6 +389,7 @@ def build_message(delivery):
         to=list(delivery.recipients),
         reply_to=reply_to,
         headers={name: value for name, value in headers.items() if value},
+        attachments=attachments,
     )
 
 
@@ -377,17 +434,28 @@ def _confirmation_id(thread):
     return _related_id(thread, "confirmation")
 
 
+def _acknowledgement_id(thread):
+    return _related_id(thread, "acknowledgement")
+
+
 def _received_message_ids(conversation, message):
     """The Message-IDs of the emails the shopper got before ``message``, oldest first.
 
-    The confirmation, then the earlier replies, leaving out those given up. Not the shopper's
+    The confirmation (or a withdrawal's acknowledgement), then the earlier replies, leaving
+    out those given up. Not the shopper's
     first message: its Message-ID is the staff notification's, an email the shopper never got
     (and one held for review had neither notification nor confirmation).
     """
     received = []
-    confirmations = conversation.deliveries.filter(kind=Kind.CONFIRMATION)
-    if confirmations.exclude(state=State.GAVE_UP).exists():
+    first = set(
+        conversation.deliveries.filter(kind__in=[Kind.CONFIRMATION, Kind.ACKNOWLEDGEMENT])
+        .exclude(state=State.GAVE_UP)
+        .values_list("kind", flat=True)
+    )
+    if Kind.CONFIRMATION in first:
         received.append(_confirmation_id(conversation.thread_message_id))
+    if Kind.ACKNOWLEDGEMENT in first:
+        received.append(_acknowledgement_id(conversation.thread_message_id))
     replies = (
         conversation.messages.filter(kind=Message.Kind.REPLY, deliveries__kind=Kind.REPLY)
         .exclude(deliveries__state=State.GAVE_UP)
@@ -427,13 +495,25 @@ def _notification_context(delivery, shop):
             (label("language"), languages.get(conversation.language, conversation.language))
         )
     rows += [(_one_line(name), value) for name, value in conversation.extra_fields.items()]
+    message = delivery.message
+    body = message.body if message else ""
+    withdrawal = _withdrawal_of(conversation)
+    if withdrawal is not None:
+        from contactkit.returns.withdrawal.pdf import received_at_text
+
+        rows += [
+            (gettext("Received at"), received_at_text(withdrawal, shop)),
+            (label("refund_due"), _refund_due_text(withdrawal, shop)),
+        ]
+        # A withdrawal is its statement: staff read it as the shopper will on the receipt.
+        body = body or _statement_text(withdrawal)
     return {
         "fields": [(name, value) for name, value in rows if value],
         "message_label": capfirst(Message._meta.get_field("body").verbose_name),
-        "message": delivery.message.body,
-        "summary": _summary(delivery.message.body),
+        "message": body,
+        "summary": _summary(body),
         "topic": conversation.get_topic_display(),
-        "attachments": list(delivery.message.attachments.all()),
+        "attachments": list(message.attachments.all()) if message else [],
         "admin_url": _admin_url(conversation),
     }
 
@@ -482,3 +562,73 @@ def _admin_url(conversation):
         return ""
     base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or conversation.site.root_url
     return base.rstrip("/") + path
+
+
+# --- withdrawals and returns -------------------------------------------------------------
+
+
+def _return_instructions(conversation, shop):
+    """How to send the items back, for a return request's confirmation (else nothing)."""
+    if conversation.topic != Topic.RETURN:
+        return []
+    from contactkit.returns.text import return_instructions
+
+    return return_instructions(shop.return_policy, shop.profile)
+
+
+def _acknowledgement_context(withdrawal, shop):
+    """The receipt of a withdrawal, as the email tells it (the PDF attached says the same)."""
+    from contactkit.returns.text import return_instructions
+    from contactkit.returns.withdrawal import fingerprint, links, pdf
+
+    days = contactkit_settings.REFUND_DAYS
+    items = gettext("Items")
+    return {
+        "name": _one_line(withdrawal.name),
+        "title": pdf.title(),
+        "received_at": pdf.received_at_text(withdrawal, shop),
+        # (label, lines, whether the lines are a list): the items are, a comment's lines not.
+        "statement": [
+            (label, [_one_line(line) for line in lines], label == items and bool(withdrawal.items))
+            for label, lines in pdf.statement_rows(withdrawal)
+        ],
+        "fingerprint": fingerprint.formatted(withdrawal.fingerprint),
+        "fingerprint_sentence": pdf.fingerprint_sentence(),
+        "receipt_sentence": pdf.receipt_sentence(),
+        "refund": ngettext(
+            "If your withdrawal is valid, we refund your payments within %(days)s day of "
+            "receiving it, that is by %(date)s. We may wait until we have the items back, or "
+            "until you show us that you have sent them.",
+            "If your withdrawal is valid, we refund your payments within %(days)s days of "
+            "receiving it, that is by %(date)s. We may wait until we have the items back, or "
+            "until you show us that you have sent them.",
+            days,
+        )
+        % {"days": days, "date": _refund_due_text(withdrawal, shop)},
+        "return_instructions": return_instructions(shop.return_policy, shop.profile),
+        "receipt_url": links.receipt_url(withdrawal),
+    }
+
+
+def _refund_due_text(withdrawal, shop):
+    """The refund deadline: the conversation's, else the receipt's date in the shop's time
+    zone plus ``CONTACTKIT_REFUND_DAYS``."""
+    from contactkit.returns.withdrawal.pdf import zone_of
+
+    due = withdrawal.conversation.refund_due
+    if due is None:
+        received = withdrawal.received_at.astimezone(zone_of(withdrawal, shop)).date()
+        due = received + timedelta(days=contactkit_settings.REFUND_DAYS)
+    return formats.date_format(due, "DATE_FORMAT")
+
+
+def _statement_text(withdrawal):
+    from contactkit.returns.withdrawal.pdf import statement_rows
+
+    lines = []
+    for label, values in statement_rows(withdrawal):
+        if len(values) == 1:
+            lines.append(f"{label}: {values[0]}")
+        else:
+            lines += [f"{label}:", *(f"- {value}" for value in values)]
+    return "\n".join(lines)

@@ -1,15 +1,27 @@
-"""The filters of the inbox listing and of the spam and held folders."""
+"""The filters of the inbox listing and of the spam and held folders.
+
+It also says which refund deadlines are near or past (:class:`ShopCalendar`), in each shop's own
+days, so the listing's flags and its "Refund deadline" filter always agree.
+"""
+
+import datetime as dt
+import zoneinfo
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views.generic.history import HistoryFilterSet
 from wagtail.permissions import policy_registry
 
+from contactkit.conf import contactkit_settings
 from contactkit.inbox.models import Conversation, Source, Status, Topic
+from contactkit.profile.models import StoreProfile, default_time_zone
 
 # What a browser's date input sends and shows, whatever the admin's language.
 ISO_DATE = "%Y-%m-%d"
@@ -87,10 +99,12 @@ class SpamFilterSet(WagtailFilterSet):
         model = Conversation
         fields = []
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, calendar=None, **kwargs):
         super().__init__(*args, **kwargs)
         queryset = self.queryset
         self.filters["source"].extra["choices"] = lambda: sources_in(queryset)
+        # The listing's ShopCalendar, so its flags and the refund filter share one "today".
+        self.calendar = calendar
 
 
 def sources_in(conversations):
@@ -99,9 +113,95 @@ def sources_in(conversations):
     return [(value, label) for value, label in Source.choices if value in used]
 
 
+# A withdrawal's refund deadline (Conversation.refund_due), as the inbox flags and filters it.
+REFUND_SOON = "soon"
+REFUND_OVERDUE = "overdue"
+REFUND_ANY = "any"
+
+
+class ShopCalendar:
+    """Today's date where each shop is, for conversations of any site.
+
+    The shops' time zones are read in one query, and only when first needed, so a listing asks
+    the same number of queries however many rows it shows. A site without a store profile
+    counts in the default time zone a new profile would get.
+    """
+
+    def __init__(self, now=None):
+        self.now = now or timezone.now()
+
+    @cached_property
+    def zone_names(self):
+        """{site id: time zone name} of every store profile."""
+        return dict(StoreProfile.objects.order_by().values_list("site_id", "time_zone"))
+
+    @staticmethod
+    def zone_named(name):
+        """The time zone called ``name`` (UTC if this system does not know it)."""
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def zone(self, site_id):
+        """The time zone of the shop of ``site_id``."""
+        return self.zone_named(self.zone_names.get(site_id) or default_time_zone())
+
+    def today(self, site_id):
+        """Today's date in the shop of ``site_id``."""
+        return self.now.astimezone(self.zone(site_id)).date()
+
+    def days_left(self, conversation):
+        """Days from the shop's today to the refund deadline (negative once past), or None."""
+        if conversation.refund_due is None:
+            return None
+        return (conversation.refund_due - self.today(conversation.site_id)).days
+
+    def refund_state(self, conversation):
+        """REFUND_SOON (due within CONTACTKIT_REFUND_WARNING_DAYS days, today included),
+        REFUND_OVERDUE (past), or "" (no deadline, not near yet, or the conversation is
+        closed: nothing is flagged once it is done)."""
+        days = self.days_left(conversation)
+        if days is None or conversation.status == Status.CLOSED:
+            return ""
+        if days < 0:
+            return REFUND_OVERDUE
+        if days <= contactkit_settings.REFUND_WARNING_DAYS:
+            return REFUND_SOON
+        return ""
+
+    def _in_each_shop(self, condition):
+        """``condition(today)`` with each conversation's own shop's today, as one Q."""
+        sites = {}
+        for site_id, name in self.zone_names.items():
+            sites.setdefault(self.zone_named(name or default_time_zone()), []).append(site_id)
+        default = self.zone_named(default_time_zone())
+        query = ~Q(site_id__in=list(self.zone_names)) & condition(
+            self.now.astimezone(default).date()
+        )
+        for zone, site_ids in sites.items():
+            query |= Q(site_id__in=site_ids) & condition(self.now.astimezone(zone).date())
+        return query
+
+    def refund_query(self, value):
+        """The conversations :meth:`refund_state` flags as ``value`` (REFUND_SOON,
+        REFUND_OVERDUE), or, for REFUND_ANY, every withdrawal, whatever its status."""
+        if value == REFUND_ANY:
+            return Q(refund_due__isnull=False) | Q(withdrawal__isnull=False)
+        open_ = ~Q(status=Status.CLOSED) & Q(refund_due__isnull=False)
+        if value == REFUND_OVERDUE:
+            return open_ & self._in_each_shop(lambda today: Q(refund_due__lt=today))
+        if value == REFUND_SOON:
+            warning = dt.timedelta(days=contactkit_settings.REFUND_WARNING_DAYS)
+            return open_ & self._in_each_shop(
+                lambda today: Q(refund_due__gte=today, refund_due__lte=today + warning)
+            )
+        return Q()
+
+
 class InboxFilterSet(SpamFilterSet):
-    """The inbox's filters: status (spam and held have their folders), topic, assignee, date,
-    source."""
+    """The inbox's filters: status (spam and held have their folders), topic, refund deadline,
+    assignee, date, source."""
 
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"),
@@ -112,13 +212,30 @@ class InboxFilterSet(SpamFilterSet):
         ],
         widget=forms.CheckboxSelectMultiple,
     )
+    refund_due = django_filters.ChoiceFilter(
+        label=_("Refund deadline"),
+        choices=[
+            (REFUND_SOON, _("Due soon")),
+            (REFUND_OVERDUE, _("Overdue")),
+            (REFUND_ANY, _("Any withdrawal")),
+        ],
+        empty_label=_("All"),
+        widget=forms.RadioSelect,
+        method="filter_refund_due",
+    )
     assignee = StaffFilter(
         label=_("Assigned to"), queryset=staff, empty_label=_("All"), null_label=_("Nobody")
     )
 
     class Meta:
         model = Conversation
-        fields = ["status", "topic", "assignee", "created_at", "source"]
+        fields = ["status", "topic", "refund_due", "assignee", "created_at", "source"]
+
+    def filter_refund_due(self, queryset, name, value):
+        """Withdrawals whose refund is due soon or overdue (closed ones are done), or all."""
+        if not value:
+            return queryset
+        return queryset.filter((self.calendar or ShopCalendar()).refund_query(value))
 
 
 class ConversationHistoryFilterSet(HistoryFilterSet):

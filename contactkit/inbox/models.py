@@ -34,6 +34,7 @@ class Topic(models.TextChoices):
     ORDER_STATUS = "order_status", _("Order status")
     COMPLAINT = "complaint", _("Complaint")
     RETURN = "return", _("Return or exchange")
+    WITHDRAWAL = "withdrawal", _("Withdrawal from the contract")
     COMPANY = "company", _("About the company")
     OTHER = "other", _("Other")
 
@@ -158,6 +159,9 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     first_response_at = models.DateTimeField(_("first answered"), null=True, blank=True)
+    # A withdrawal's refund deadline (received + CONTACTKIT_REFUND_DAYS, in the shop's time
+    # zone): the inbox shows it and flags it when near or past, until the conversation closes.
+    refund_due = models.DateField(_("refund due"), null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     objects = ConversationQuerySet.as_manager()
@@ -300,6 +304,7 @@ class EmailDelivery(models.Model):
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", _("Confirmation to the shopper")
+        ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement of a withdrawal")
         NOTIFICATION = "notification", _("Notification to staff")
         REPLY = "reply", _("Reply to the shopper")
         ASSIGNMENT = "assignment", _("Assignment to staff")

@@ -87,6 +87,7 @@ class ConversationViewSet(ModelViewSet):
         "time_zone",
         "status",
         "topic",
+        "refund_due",
         "source",
         "name",
         "email",

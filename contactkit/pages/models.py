@@ -255,6 +255,38 @@ class ReturnsPage(RoutablePageMixin, ContactkitPage):
         ]
         return context
 
+    # The withdrawal button (art. 11a): statement, confirmation, receipt (page and PDF).
+    @path("withdraw/", name="withdraw")
+    def withdraw(self, request):
+        from contactkit.returns.withdrawal import views
+
+        return views.statement(self, request)
+
+    @path("withdraw/confirm/", name="withdraw_confirm")
+    def withdraw_confirm(self, request):
+        from contactkit.returns.withdrawal import views
+
+        return views.confirm(self, request)
+
+    @path("withdraw/receipt/<str:token>/", name="withdrawal_receipt")
+    def withdrawal_receipt(self, request, token):
+        from contactkit.returns.withdrawal import views
+
+        return views.receipt(self, request, token)
+
+    @path("withdraw/receipt/<str:token>/pdf/", name="withdrawal_receipt_pdf")
+    def withdrawal_receipt_pdf(self, request, token):
+        from contactkit.returns.withdrawal import views
+
+        return views.receipt_pdf(self, request, token)
+
+    # A return request (a fault, a wrong item, an exchange), with photos, for the inbox.
+    @path("return-request/", name="return_request")
+    def return_request(self, request):
+        from contactkit.returns import requests
+
+        return requests.serve(self, request)
+
     @path("withdrawal-form/", name="withdrawal_form")
     def withdrawal_form(self, request):
         """The EU model withdrawal form, filled in with the shop's details, ready to print."""

@@ -14,7 +14,13 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from contactkit.returns.choices import NonReturnable, RefundType, ReturnFees, ReturnWindow
+from contactkit.returns.choices import (
+    NonReturnable,
+    RefundType,
+    ReturnFees,
+    ReturnMethod,
+    ReturnWindow,
+)
 from contactkit.returns.models import EEA_COUNTRIES
 from contactkit.wording import and_list, or_list
 
@@ -313,3 +319,95 @@ def _sort_key(name):
     # Accents must not send "Bélgica" after "Bulgaria".
     decomposed = unicodedata.normalize("NFKD", name)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+# --- how to send items back ---------------------------------------------------------------
+
+LABEL_FROM_SHOP = "shop"
+LABEL_FROM_CUSTOMER = "customer"
+
+
+def label_source(policy):
+    """Who provides the label of a return by post: :data:`LABEL_FROM_SHOP` (the shop sends one
+    to print, when it pays the return or charges a fixed fee for it), :data:`LABEL_FROM_CUSTOMER`
+    (the shopper pays the shipping) or None (no returns by post).
+
+    The same rule as the structured data's ``returnLabelSource``
+    (``ReturnLabelDownloadAndPrint`` / ``ReturnLabelCustomerResponsibility``), so the email a
+    shopper gets and what search engines are told agree.
+    """
+    if ReturnMethod.BY_MAIL not in (policy.return_methods or ()):
+        return None
+    if policy.fees in (ReturnFees.FREE, ReturnFees.FIXED_FEE):
+        return LABEL_FROM_SHOP
+    return LABEL_FROM_CUSTOMER
+
+
+def return_instructions(policy, profile, *, language=None):
+    """How to send items back, as sentences, from the returns policy and the shop's address.
+
+    In order: the ways to return, where to send the items, who pays the shipping and who
+    provides the label. Nothing from a policy staff have not set up (its defaults promise
+    nothing); a policy without returns gives only where to send the items, which a withdrawal
+    still needs. In ``language`` or else the active language.
+    """
+    with translation.override(language) if language else contextlib.nullcontext():
+        if policy.pk is None or not policy.is_set_up:
+            return []
+        methods = list(policy.return_methods or ()) if policy.accepts_returns else []
+        sentences = []
+        if methods:
+            labels = _labels(policy, "return_methods")
+            sentences.append(
+                _("You can return the items %(methods)s.")
+                % {"methods": or_list(label[:1].lower() + label[1:] for label in labels)}
+            )
+        if not methods or ReturnMethod.BY_MAIL in methods or ReturnMethod.AT_KIOSK in methods:
+            sentences.append(_return_address(policy, profile))
+        if policy.accepts_returns:
+            sentences += _shipping_cost(policy)
+        source = label_source(policy) if policy.accepts_returns else None
+        if source == LABEL_FROM_SHOP and policy.fees == ReturnFees.FREE:
+            sentences.append(
+                _("We will email you a prepaid label to print and stick on the parcel.")
+            )
+        elif source == LABEL_FROM_SHOP:
+            sentences.append(
+                _(
+                    "We will email you a label to print and stick on the parcel; its cost is "
+                    "the return fee."
+                )
+            )
+        elif source == LABEL_FROM_CUSTOMER:
+            sentences.append(_("You choose the carrier and pay for the label yourself."))
+        return sentences
+
+
+def _return_address(policy, profile):
+    """Where items go back: the shop's address, unless the policy returns them to another
+    country, where the shop has an address it has not given here."""
+    country = policy.return_country
+    if country and country != profile.country:
+        return _(
+            "The items go back to our returns address in %(country)s, which we will send you."
+        ) % {"country": country.name}
+    if profile.has_address:
+        name = profile.legal_name_with_form or profile.name
+        return _("Send the items to: %(address)s.") % {
+            "address": ", ".join(line for line in [name, *profile.address_lines] if line)
+        }
+    return _("We will send you the address to return them to.")
+
+
+def _shipping_cost(policy):
+    """Who pays the return shipping, in the words of the policy's text (see :func:`_costs`)."""
+    if policy.fees == ReturnFees.FREE:
+        return [_("Returns are free: we pay the return shipping.")]
+    if policy.fees == ReturnFees.CUSTOMER:
+        return [_("You pay the cost of sending the item back.")]
+    if policy.fees == ReturnFees.FIXED_FEE and policy.fee_amount is not None:
+        return [
+            _("Returns cost %(amount)s, deducted from your refund.")
+            % {"amount": format_money(policy.fee_amount, policy.currency)}
+        ]
+    return []

@@ -24,7 +24,8 @@ from wagtail.models import Page
 from contactkit.pages.models import AboutPage, ContactPage, ReturnsPage
 from contactkit.profile.choices import PHONE_KINDS, ChannelKind, Purpose
 from contactkit.profile.shop import SPECIAL_DAYS_AHEAD
-from contactkit.returns.choices import ReturnFees, ReturnMethod
+from contactkit.returns.choices import ReturnFees
+from contactkit.returns.text import LABEL_FROM_SHOP, label_source
 
 __all__ = [
     "ORGANISATION_TYPE",
@@ -419,9 +420,11 @@ def _return_label_source(policy):
     provides the label, sent to the shopper to print; when the shopper pays the shipping, the
     shopper gets a label. Without returns by post there is no label to speak of.
     """
-    if ReturnMethod.BY_MAIL not in policy.return_methods:
+    # One rule, read also by the return instructions the shopper is emailed.
+    source = label_source(policy)
+    if source is None:
         return None
-    if policy.fees in (ReturnFees.FREE, ReturnFees.FIXED_FEE):
+    if source == LABEL_FROM_SHOP:
         return SCHEMA_ORG + "ReturnLabelDownloadAndPrint"
     return SCHEMA_ORG + "ReturnLabelCustomerResponsibility"
 

@@ -7,6 +7,8 @@
 {% contactkit_theme_css %}           in <head>: the stylesheet of the site's theme
 {% contactkit_alternate_links %}     in <head>: the page in the site's other languages (hreflang)
 {% contactkit_language_switch %}     in the header: links to the page in each language
+{% contactkit_withdrawal_link %}     in the footer: "Withdraw from contract here" (art. 11a)
+{% contactkit_withdrawal_button %}   anywhere: the same as a button
 """
 
 from django import template
@@ -148,3 +150,42 @@ def contactkit_theme_css(context):
         request = context.get("request")
         theme = theme_for_request(request) if request is not None else get_theme()
     return format_html('<link rel="stylesheet" href="{}">', static(theme.css_static_path))
+
+
+def _withdraw_url(context):
+    """The address of the withdrawal button's statement form in the page's language: on the
+    site's first live Returns page (the current page when it is a Returns page, so a preview
+    shows it too), or "" without one."""
+    from contactkit.pages.models import ReturnsPage
+
+    request = context.get("request")
+    page = context.get("page")
+    if isinstance(page, ReturnsPage):
+        from contactkit.returns.withdrawal.views import served_url
+
+        # The page being shown: at the address it was reached at (its language's).
+        base = served_url(page, request) if request is not None else page.get_url()
+    else:
+        shop = _shop(context)
+        page = shop.first_live(ReturnsPage) if shop is not None else None
+        base = page.get_url(request) if page is not None else ""
+    return base + page.reverse_subpage("withdraw") if base else ""
+
+
+@register.inclusion_tag("contactkit/includes/withdrawal_link.html", takes_context=True)
+def contactkit_withdrawal_link(context):
+    """A link to the withdrawal button's form (Directive 2011/83/EU art. 11a), for a footer:
+    "Withdraw from contract here", on every page. Nothing when there is no Returns page."""
+    url = _withdraw_url(context)
+    request = context.get("request")
+    return {
+        "withdraw_url": url,
+        "current": bool(url) and request is not None and request.path == url,
+    }
+
+
+@register.inclusion_tag("contactkit/includes/withdrawal_button.html", takes_context=True)
+def contactkit_withdrawal_button(context):
+    """The withdrawal button, anywhere: a prominent "Withdraw from contract here" link to its
+    form. Nothing when there is no Returns page."""
+    return {"withdraw_url": _withdraw_url(context)}

@@ -32,6 +32,8 @@ PAGES = {
         "en": "/en/returns/withdrawal-form/",
     },
     "legal-notice": {"es": "/aviso-legal/", "en": "/en/legal-notice/"},
+    "withdraw": {"es": "/devoluciones/withdraw/", "en": "/en/returns/withdraw/"},
+    "return-request": {"es": "/devoluciones/return-request/", "en": "/en/returns/return-request/"},
 }
 
 # Every field of the contact form wrong or missing: each error and help text is on the page.

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.pages.demo_html import PAGES, rendered_demo
+from tests.pages.demo_html import LANGUAGES, PAGES, rendered_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,8 @@ def broken_references(html):
 
 
 def test_every_page_was_rendered(pages):
-    assert len(pages) == 16, sorted(pages)
+    # Each page in each language, and the contact form with errors and its thank-you page.
+    assert len(pages) == (len(PAGES) + 2) * len(LANGUAGES), sorted(pages)
 
 
 def test_every_id_reference_resolves(pages):

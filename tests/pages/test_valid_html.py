@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pages.demo_html import rendered_demo
+from tests.pages.demo_html import LANGUAGES, PAGES, rendered_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,8 @@ def test_every_public_page_is_valid_html(django_db_setup, django_db_blocker, tmp
     command = checker()
     with rendered_demo(django_db_blocker, tmp_path / "media") as rendered:
         pages = dict(rendered)
-    assert len(pages) == 16, sorted(pages)
+    # Each page in each language, and the contact form with errors and its thank-you page.
+    assert len(pages) == (len(PAGES) + 2) * len(LANGUAGES), sorted(pages)
     files = []
     for name, (status, html) in pages.items():
         assert status == 200, (name, status)

@@ -4,7 +4,10 @@ The POST views are that page with one form bound; each calls :mod:`contactkit.in
 the one place that changes a conversation.
 """
 
+import datetime as dt
+
 from django import forms
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
@@ -20,16 +23,18 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 
 from contactkit.inbox import actions
-from contactkit.inbox.filters import AssigneeField, ConversationHistoryFilterSet
+from contactkit.inbox.filters import AssigneeField, ConversationHistoryFilterSet, ShopCalendar
 from contactkit.inbox.models import Attachment, CannedReply, Conversation, EmailDelivery, Status
 from contactkit.inbox.views.display import (
     detail_url,
     first_response_text,
     language_name,
+    refund_deadline,
     shop_name,
     spam_reason_text,
     url,
 )
+from contactkit.returns.withdrawal import fingerprint
 
 
 class ReplyForm(forms.Form):
@@ -104,6 +109,13 @@ class CannedReplyChoiceForm(forms.Form):
         return self.replies.get(self.cleaned_data["canned"])
 
 
+def _date_or_none(value):
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
 class ConversationView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
     """A conversation's thread, details and, for those allowed, the forms to act on it.
 
@@ -121,7 +133,8 @@ class ConversationView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templa
     @cached_property
     def conversation(self):
         return get_object_or_404(
-            Conversation.objects.select_related("assignee", "site"), pk=self.kwargs["pk"]
+            Conversation.objects.select_related("assignee", "site", "withdrawal"),
+            pk=self.kwargs["pk"],
         )
 
     @cached_property
@@ -193,8 +206,35 @@ class ConversationView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templa
             "search_url": url("index") + "?" + urlencode({"q": self.conversation.email}),
         }
 
+    def withdrawal_details(self, calendar):
+        """What staff need of the conversation's withdrawal, if it is one: the statement, when
+        it was received in the shop's time zone, the order lookup's answer and whether the
+        stored statement still matches the fingerprint on the shopper's receipt."""
+        try:
+            withdrawal = self.conversation.withdrawal
+        except ObjectDoesNotExist:
+            return None
+        if withdrawal is None:
+            return None
+        zone = calendar.zone(self.conversation.site_id)
+        if withdrawal.time_zone:
+            zone = calendar.zone_named(withdrawal.time_zone)
+        details = withdrawal.order_details or {}
+        return {
+            "statement": withdrawal,
+            "received_at": withdrawal.received_at,
+            "zone": zone,
+            "fingerprint": fingerprint.formatted(withdrawal.fingerprint),
+            "verified": withdrawal.verify(),
+            "period_over": withdrawal.period_over,
+            # The dates as the shop's system gave them, when it was asked.
+            "ordered_on": _date_or_none(details.get("ordered_on")),
+            "delivered_on": _date_or_none(details.get("delivered_on")),
+        }
+
     def get_context_data(self, **kwargs):
         conversation = self.conversation
+        calendar = ShopCalendar()
         thread = conversation.messages.select_related("author").prefetch_related(
             "attachments", "deliveries"
         )
@@ -208,6 +248,8 @@ class ConversationView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templa
             "spam_reason": spam_reason_text(conversation.spam_reason),
             "first_response": first_response_text(conversation),
             "language": language_name(conversation.language),
+            "withdrawal": self.withdrawal_details(calendar),
+            "refund": refund_deadline(conversation, calendar),
             "can_reply": self.can_reply,
             "can_erase": self.user_has_permission("delete"),
             "is_spam": self.folder == "spam",

@@ -7,10 +7,11 @@ from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, ngettext
 from django.utils.translation import gettext as _
 
 from contactkit.inbox import actions, spam
+from contactkit.inbox.filters import REFUND_OVERDUE, REFUND_SOON
 from contactkit.inbox.models import Message
 from contactkit.profile.models import StoreProfile
 
@@ -80,3 +81,42 @@ def shop_name(site):
 
 def can(user, action):
     return user.has_perm(f"contactkit.{action}_conversation")
+
+
+class RefundDeadline:
+    """A withdrawal's refund deadline as the inbox shows it: the date and, while the
+    conversation is not closed, a flag when it is near or past ("Due in 2 days", "Overdue by
+    3 days"), in words and a status tag, never by colour alone."""
+
+    def __init__(self, conversation, calendar):
+        self.due = conversation.refund_due
+        self.state = calendar.refund_state(conversation)
+        self.days_left = calendar.days_left(conversation)
+
+    @property
+    def flag(self):
+        if self.state == REFUND_OVERDUE:
+            days = -self.days_left
+            return ngettext("Overdue by %(count)s day", "Overdue by %(count)s days", days) % {
+                "count": days
+            }
+        if self.state == REFUND_SOON:
+            if self.days_left == 0:
+                return _("Due today")
+            return ngettext("Due in %(count)s day", "Due in %(count)s days", self.days_left) % {
+                "count": self.days_left
+            }
+        return ""
+
+    @property
+    def classname(self):
+        """The status tag's classes: inbox.css marks each kind of flag, after its words."""
+        level = {REFUND_SOON: "warning", REFUND_OVERDUE: "critical"}.get(self.state)
+        return f"ck-flag ck-flag--{level}" if level else ""
+
+
+def refund_deadline(conversation, calendar):
+    """The :class:`RefundDeadline` of ``conversation``, or None if it has none."""
+    if conversation.refund_due is None:
+        return None
+    return RefundDeadline(conversation, calendar)

@@ -1,6 +1,6 @@
 """The inbox listing and its two folders: spam, and messages held for review."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -19,7 +19,7 @@ from wagtail.admin.widgets.button import Button, HeaderButton, ListingButton
 
 from contactkit.inbox import actions
 from contactkit.inbox.exports import ConversationExportMixin
-from contactkit.inbox.filters import InboxFilterSet, SpamFilterSet
+from contactkit.inbox.filters import InboxFilterSet, ShopCalendar, SpamFilterSet
 from contactkit.inbox.models import CannedReply, Conversation, Message, Status
 from contactkit.inbox.views.bulk_actions import BULK_ACTIONS_BY_TYPE
 from contactkit.inbox.views.display import (
@@ -28,9 +28,25 @@ from contactkit.inbox.views.display import (
     first_message_start,
     first_response_text,
     preview_text,
+    refund_deadline,
     spam_reason_text,
     url,
 )
+
+
+class RefundDueColumn(Column):
+    """A withdrawal's refund deadline: the date, and a flag when it is near or past."""
+
+    cell_template_name = "contactkit/admin/refund_due_cell.html"
+
+    def __init__(self, name, calendar, **kwargs):
+        super().__init__(name, **kwargs)
+        self.calendar = calendar
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["deadline"] = refund_deadline(instance, self.calendar)
+        return context
 
 
 class InboxIndexView(ConversationExportMixin, IndexView):
@@ -99,6 +115,11 @@ class InboxIndexView(ConversationExportMixin, IndexView):
         return can(self.request.user, "reply")
 
     @cached_property
+    def calendar(self):
+        """Today in each shop, for the refund deadlines (its one query runs only if needed)."""
+        return ShopCalendar()
+
+    @cached_property
     def columns(self):
         columns = []
         if self.can_act:
@@ -116,6 +137,13 @@ class InboxIndexView(ConversationExportMixin, IndexView):
             Column("preview", label=_("Message"), accessor=preview_text, classname="ck-preview"),
             Column("email", label=_("Email")),
             DateColumn("created_at", label=_("Received"), sort_key="created_at"),
+            RefundDueColumn(
+                "refund_due",
+                calendar=self.calendar,
+                label=_("Refund due"),
+                sort_key="refund_due",
+                classname="ck-refund-due",
+            ),
         ]
         if self.spam_folder or self.held_folder:
             columns.append(
@@ -178,9 +206,21 @@ class InboxIndexView(ConversationExportMixin, IndexView):
             ),
         ]
 
+    def order_queryset(self, queryset):
+        # By refund deadline: the conversations that have one first, either way.
+        if self.ordering in ("refund_due", "-refund_due"):
+            due = F("refund_due")
+            due = due.desc(nulls_last=True) if self.ordering[0] == "-" else due.asc(nulls_last=True)
+            return queryset.order_by(due, "-created_at", "-pk")
+        return super().order_queryset(queryset)
+
     def get_filterset_kwargs(self):
         # The folder's own conversations, so a filter offers only what is in there.
-        return {**super().get_filterset_kwargs(), "queryset": self.get_base_queryset()}
+        return {
+            **super().get_filterset_kwargs(),
+            "queryset": self.get_base_queryset(),
+            "calendar": self.calendar,
+        }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

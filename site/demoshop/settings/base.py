@@ -174,3 +174,5 @@ CONTACTKIT_BASE_TEMPLATE = "base.html"
 # The demo's own themes: `python site/manage.py contactkit_new_theme NAME` creates one here.
 # The folder may not exist yet; the themes contactkit ships are there either way.
 CONTACTKIT_THEME_DIRS = [SITE_DIR / "themes"]
+# The withdrawal button checks orders against the demo's invented ones (see demoshop/orders.py).
+CONTACTKIT_ORDER_LOOKUP = "demoshop.orders.lookup"
