@@ -274,9 +274,12 @@ def test_names_outside_latin1_never_break_the_pdf(shop, monkeypatch, fonts):
     withdrawal = make_withdrawal(
         shop,
         name=NON_LATIN,
-        comment=f"Precio: 12 € — “rota”\r\n\tsegunda línea\x00 {NON_LATIN}",
+        comment=f"Precio: 12 € — “rota”\r\n\tsegunda línea {NON_LATIN}",
         items=[{"description": "Ζ-Tasse № 5", "quantity": 1}],
     )
+    # A NUL never gets past the form (Django refuses it, PostgreSQL cannot store it); the PDF
+    # copes with one anyway.
+    withdrawal.comment = withdrawal.comment.replace("línea ", "línea\x00 ")
     text = flat(pdf_text(receipt.receipt_pdf(withdrawal)))
     assert withdrawal.conversation.reference in text
     assert fingerprint.formatted(withdrawal.fingerprint) in text
