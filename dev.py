@@ -159,7 +159,14 @@ def ensure_postgres():
 
 def ensure_debian_packages(commands):
     """Install the Debian packages behind ``commands`` ({command: package}) that are missing."""
-    missing = sorted({pkg for command, pkg in commands.items() if not shutil.which(command)})
+    missing = sorted(
+        {
+            pkg
+            for command, pkg in commands.items()
+            # Servers such as dovecot live in /usr/sbin, not always on a user's PATH.
+            if not (shutil.which(command) or shutil.which(command, path="/usr/sbin:/sbin"))
+        }
+    )
     if not missing:
         return
     apt = shutil.which("apt-get")
@@ -204,6 +211,8 @@ def test(args):
             "msgfmt": "gettext",
             "chromium": "chromium",
             "java": "default-jre-headless",
+            # A real IMAP server for the replies-by-email tests (tests/inbox/imap_server.py).
+            "dovecot": "dovecot-imapd",
         }
     )
     ensure_html_checker()

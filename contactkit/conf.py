@@ -59,6 +59,28 @@ DEFAULTS = {
     # The key of withdrawal fingerprints (HMAC-SHA256); None uses SECRET_KEY. Keep it as long
     # as the receipts it signed may be needed: changing it makes them unverifiable.
     "WITHDRAWAL_KEY": None,
+    # The shopper's private conversation page: days a link stays valid after it was sent
+    # (each email carries a fresh one). Staff can revoke a conversation's links at any time.
+    "THREAD_LINK_DAYS": 90,
+    # Replies by email (docs/incoming-email.md). A per-conversation reply address for mail
+    # servers with plus addressing, such as "support+{token}@shop.example"; None: replies go
+    # to the shop's address and are matched by their headers and the reference in the subject.
+    "REPLY_ADDRESS": None,
+    # The support mailboxes read over IMAP: a list of dicts with "host", "port" (993),
+    # "username", "password", "folder" ("INBOX"), "security" ("ssl", "starttls" or "none"),
+    # "timeout" (seconds, 30) and "site" (the Wagtail site's hostname; the default site if
+    # absent). `manage.py contactkit_fetch_mail` and the fetch_mail task read them.
+    "MAILBOXES": [],
+    # The shared secret of the inbound-mail webhook (a provider posts raw MIME to it); None
+    # turns the webhook off.
+    "INBOUND_SECRET": None,
+    # A received email bigger than this (bytes) is not kept whole: its headers and text are
+    # imported, its files noted as not kept.
+    "INBOUND_MAX_BYTES": 30 * 1024 * 1024,
+    # Reply times shown to shoppers: the median first response over this many days, shown
+    # only once at least this many conversations were answered in that time.
+    "REPLY_TIME_DAYS": 30,
+    "REPLY_TIME_MIN_CONVERSATIONS": 10,
 }
 
 

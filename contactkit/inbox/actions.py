@@ -25,7 +25,7 @@ from wagtail.log_actions import LogFormatter
 from wagtail.log_actions import log as log_action
 
 from contactkit.inbox import privacy, quarantine
-from contactkit.inbox.models import Conversation, EmailDelivery, Message, Status
+from contactkit.inbox.models import Conversation, EmailDelivery, Message, Status, new_token
 
 # Stored as the spam reason when a person, not a check, put a conversation in the spam folder.
 STAFF_SPAM_CODE = "staff"
@@ -52,6 +52,8 @@ RELEASE = "contactkit.conversation.release"
 REPLY = "contactkit.conversation.reply"
 NOTE = "contactkit.conversation.note"
 ERASE = "contactkit.conversation.erase"
+SHOPPER_MESSAGE = "contactkit.conversation.shopper_message"
+REVOKE_LINKS = "contactkit.conversation.revoke_links"
 
 
 class NotInInbox(Exception):
@@ -184,6 +186,38 @@ def add_note(conversation, body, *, user):
         )
         _log(conversation, NOTE, user, {"message": message.pk})
     return message
+
+
+def revoke_thread_links(conversation, *, user):
+    """Make every private link to ``conversation``'s page given so far stop working.
+
+    The page's links are signed with the conversation's thread key: a new key invalidates
+    them all at once. Emails sent from now on carry new links.
+    """
+    with transaction.atomic():
+        _lock(conversation)
+        conversation.thread_key = new_token()
+        conversation.thread_revoked_at = timezone.now()
+        conversation.save(update_fields=["thread_key", "thread_revoked_at", "updated_at"])
+        _log(conversation, REVOKE_LINKS, user, {})
+    return True
+
+
+def log_shopper_message(conversation, message, old_status):
+    """History's entry for a shopper's new message (see :mod:`contactkit.inbox.followups`).
+
+    Written by nobody on staff (no user); call it in the transaction that stores the message.
+    """
+    _log(
+        conversation,
+        SHOPPER_MESSAGE,
+        None,
+        {
+            "message": message.pk,
+            "via": message.via,
+            "status": {"old": old_status, "new": conversation.status},
+        },
+    )
 
 
 def erase_for_email(email, *, user):
@@ -339,6 +373,30 @@ class EraseFormatter(LogFormatter):
     message = gettext_lazy("Erased with its messages and files at the shopper's request")
 
 
+class ShopperMessageFormatter(LogFormatter):
+    label = gettext_lazy("Shopper's message")
+
+    def format_message(self, log_entry):
+        via = log_entry.data.get("via") or ""
+        try:
+            how = Message.Via(via).label
+        except ValueError:
+            how = via or "—"
+        old, new = _status_change(log_entry)
+        if old == new:
+            return _("The shopper wrote again (%(via)s)") % {"via": how}
+        return _("The shopper wrote again (%(via)s); status changed from %(old)s to %(new)s") % {
+            "via": how,
+            "old": old,
+            "new": new,
+        }
+
+
+class RevokeLinksFormatter(LogFormatter):
+    label = gettext_lazy("Revoke links")
+    message = gettext_lazy("Revoked the shopper's links to the conversation page")
+
+
 FORMATTERS = {
     STATUS: StatusFormatter,
     ASSIGN: AssignFormatter,
@@ -348,6 +406,8 @@ FORMATTERS = {
     REPLY: ReplyFormatter,
     NOTE: NoteFormatter,
     ERASE: EraseFormatter,
+    SHOPPER_MESSAGE: ShopperMessageFormatter,
+    REVOKE_LINKS: RevokeLinksFormatter,
 }
 
 

@@ -132,7 +132,11 @@ def send_reply(conversation, author, body):
     """
     with transaction.atomic():
         message = Message.objects.create(
-            conversation=conversation, kind=Message.Kind.REPLY, author=author, body=body
+            conversation=conversation,
+            kind=Message.Kind.REPLY,
+            via=Message.Via.ADMIN,
+            author=author,
+            body=body,
         )
         delivery = EmailDelivery.objects.create(
             conversation=conversation,
@@ -140,10 +144,12 @@ def send_reply(conversation, author, body):
             kind=Kind.REPLY,
             recipients=[conversation.email],
         )
-        conversation.mark_answered(message.created_at)
+        conversation.mark_answered(message.created_at, author)
         if conversation.status != Status.CLOSED:
             conversation.status = Status.WAITING
-        conversation.save(update_fields=["first_response_at", "status", "updated_at"])
+        conversation.save(
+            update_fields=["first_response_at", "first_response_by", "status", "updated_at"]
+        )
         _send_after_commit(delivery)
     return message
 
@@ -304,7 +310,7 @@ def build_message(delivery):
     withdrawal = _withdrawal_of(conversation)
     if delivery.kind == Kind.NOTIFICATION:
         language = settings.LANGUAGE_CODE
-    elif delivery.kind == Kind.ASSIGNMENT:
+    elif delivery.kind in (Kind.ASSIGNMENT, Kind.FOLLOW_UP):
         language = _admin_language(conversation, delivery.recipients)
     elif withdrawal is not None and withdrawal.language:
         language = withdrawal.language
@@ -321,7 +327,7 @@ def build_message(delivery):
             "name": _one_line(conversation.name),
             "shop_name": shop_name,
         }
-        reply_to = [shop_address] if shop_address else []
+        reply_to = [reply_address(conversation) or shop_address] if shop_address else []
         thread = conversation.thread_message_id
         if delivery.kind == Kind.CONFIRMATION:
             context |= {
@@ -359,6 +365,16 @@ def build_message(delivery):
             # their mail program, the shopper's client threads it with the confirmation,
             # which refers to this Message-ID.
             headers = {"Message-ID": thread, "Auto-Submitted": "auto-generated"}
+        elif delivery.kind == Kind.FOLLOW_UP:
+            context |= _follow_up_context(delivery)
+            reply_to = [_mailbox(conversation.name, conversation.email)]
+            # Threaded with the notification of the first message in staff's mail program.
+            headers = {
+                "Message-ID": _related_id(delivery.message.email_message_id, "follow-up"),
+                "In-Reply-To": thread,
+                "References": thread,
+                "Auto-Submitted": "auto-generated",
+            }
         elif delivery.kind == Kind.ASSIGNMENT:
             context |= _assignment_context(delivery)
             # One Message-ID per assignment, the same on every try; threaded with the
@@ -391,6 +407,15 @@ def build_message(delivery):
         headers={name: value for name, value in headers.items() if value},
         attachments=attachments,
     )
+
+
+def reply_address(conversation):
+    """The conversation's own reply address (``CONTACTKIT_REPLY_ADDRESS`` with its token),
+    or "" when the shop's mail server has no plus addressing set up."""
+    pattern = contactkit_settings.REPLY_ADDRESS
+    if not pattern:
+        return ""
+    return pattern.replace("{token}", conversation.reply_token)
 
 
 def _one_line(text):
@@ -551,6 +576,30 @@ def _assignment_context(delivery):
         "topic": conversation.get_topic_display(),
         "message_label": capfirst(Message._meta.get_field("body").verbose_name),
         "preview": _quoted(Truncator(message.body).chars(300)) if message else "",
+        "admin_url": _admin_url(conversation),
+    }
+
+
+def _follow_up_context(delivery):
+    conversation = delivery.conversation
+    message = delivery.message
+
+    def label(field):
+        return capfirst(Conversation._meta.get_field(field).verbose_name)
+
+    return {
+        "fields": [
+            (label("reference"), conversation.reference),
+            (label("name"), _one_line(conversation.name)),
+            (label("email"), conversation.email),
+            (label("topic"), conversation.get_topic_display()),
+            (label("status"), conversation.get_status_display()),
+        ],
+        "via": message.get_via_display() if message.via else "",
+        "message_label": capfirst(Message._meta.get_field("body").verbose_name),
+        "message": message.body,
+        "summary": _summary(message.body),
+        "attachments": list(message.attachments.all()),
         "admin_url": _admin_url(conversation),
     }
 

@@ -76,6 +76,40 @@ def sniff(upload):
     return kind
 
 
+def file_problem(upload):
+    """What is wrong with a file a shopper sends, in words for them, or None if it is fine.
+
+    The checks of every way files reach the inbox (the contact form, the conversation page,
+    an email): at most ``CONTACTKIT_ATTACHMENT_MAX_SIZE``, a photo or a PDF by its bytes, and
+    named like what it is. A fine file gets its real type as ``upload.sniffed_type``.
+    """
+    if upload.size > contactkit_settings.ATTACHMENT_MAX_SIZE:
+        return _("“%(name)s” is %(size)s; each file can be at most %(max)s.") % {
+            "name": upload.name,
+            "size": filesizeformat(upload.size),
+            "max": filesizeformat(contactkit_settings.ATTACHMENT_MAX_SIZE),
+        }
+    try:
+        kind = sniff(upload)
+    except TooManyPixels:
+        return _(
+            "“%(name)s” is a picture too big to open (more than %(megapixels)s "
+            "megapixels): send a smaller copy of it."
+        ) % {
+            "name": upload.name,
+            "megapixels": (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000,
+        }
+    extension = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    if kind is None:
+        return _("“%(name)s” is not a photo or a PDF we can open.") % {"name": upload.name}
+    if extension not in EXTENSIONS[kind]:
+        return _("“%(name)s” is named like another kind of file than it contains.") % {
+            "name": upload.name
+        }
+    upload.sniffed_type = kind
+    return None
+
+
 class ContactForm(forms.Form):
     """The shop's contact form. Editors' extra fields are added by :meth:`add_extra_fields`."""
 
@@ -181,44 +215,7 @@ class ContactForm(forms.Form):
                 % {"count": limit},
                 code="too_many_files",
             )
-        errors = []
-        for upload in files:
-            if upload.size > contactkit_settings.ATTACHMENT_MAX_SIZE:
-                errors.append(
-                    _("“%(name)s” is %(size)s; each file can be at most %(max)s.")
-                    % {
-                        "name": upload.name,
-                        "size": filesizeformat(upload.size),
-                        "max": filesizeformat(contactkit_settings.ATTACHMENT_MAX_SIZE),
-                    }
-                )
-                continue
-            try:
-                kind = sniff(upload)
-            except TooManyPixels:
-                errors.append(
-                    _(
-                        "“%(name)s” is a picture too big to open (more than %(megapixels)s "
-                        "megapixels): send a smaller copy of it."
-                    )
-                    % {
-                        "name": upload.name,
-                        "megapixels": (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000,
-                    }
-                )
-                continue
-            extension = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-            if kind is None:
-                errors.append(
-                    _("“%(name)s” is not a photo or a PDF we can open.") % {"name": upload.name}
-                )
-            elif extension not in EXTENSIONS[kind]:
-                errors.append(
-                    _("“%(name)s” is named like another kind of file than it contains.")
-                    % {"name": upload.name}
-                )
-            else:
-                upload.sniffed_type = kind
+        errors = [error for upload in files if (error := file_problem(upload))]
         if errors:
             raise forms.ValidationError(errors, code="bad_file")
         if limits.attachment_quota_exceeded(self.request, sum(upload.size for upload in files)):

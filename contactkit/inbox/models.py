@@ -54,6 +54,8 @@ class Source(models.TextChoices):
     LAUNCHER = "launcher", _("Launcher")
     WIDGET = "widget", _("Widget")
     WITHDRAWAL = "withdrawal", _("Withdrawal button")
+    # A mail to the shop's support mailbox that answered none of its conversations.
+    EMAIL = "email", _("Email")
 
 
 class ConversationQuerySet(models.QuerySet):
@@ -80,6 +82,15 @@ class ReferenceCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+def new_token():
+    """A random, unguessable token: 20 lowercase hex characters (80 bits).
+
+    Lowercase letters and digits only, so it survives in a page address and in the local part
+    of an email address (``support+<token>@shop``), which some mail servers lowercase.
+    """
+    return secrets.token_hex(10)
 
 
 def next_reference_number(year):
@@ -163,6 +174,23 @@ class Conversation(models.Model):
     # zone): the inbox shows it and flags it when near or past, until the conversation closes.
     refund_due = models.DateField(_("refund due"), null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Who sent the first reply: the inbox shows each member of staff their own reply times.
+    first_response_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("first answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The conversation's own token: it names the conversation in the shopper's private thread
+    # link and in its reply address (support+<token>@shop), and never changes.
+    reply_token = models.CharField(max_length=24, unique=True, default=new_token, editable=False)
+    # Signs the thread links (with SECRET_KEY): a new key revokes every link given so far.
+    thread_key = models.CharField(max_length=24, default=new_token, editable=False)
+    thread_revoked_at = models.DateTimeField(
+        _("thread links revoked"), null=True, blank=True, editable=False
+    )
 
     objects = ConversationQuerySet.as_manager()
 
@@ -205,9 +233,11 @@ class Conversation(models.Model):
         first = self.messages.order_by("created_at").first()
         return first.email_message_id if first else ""
 
-    def mark_answered(self, when=None):
+    def mark_answered(self, when=None, by=None):
+        """Record the first answer (its time and author); later answers change nothing."""
         if self.first_response_at is None:
             self.first_response_at = when or timezone.now()
+            self.first_response_by = by
 
 
 class Message(models.Model):
@@ -217,6 +247,17 @@ class Message(models.Model):
         SHOPPER = "shopper", _("From the shopper")
         REPLY = "reply", _("Reply")
         NOTE = "note", _("Internal note")
+
+    class Via(models.TextChoices):
+        """How a message reached the inbox (a conversation's first one: its source)."""
+
+        FORM = "form", _("Contact form")
+        WITHDRAWAL = "withdrawal", _("Withdrawal button")
+        EMAIL = "email", _("Email")
+        THREAD = "thread", _("Conversation page")
+        ADMIN = "admin", _("Inbox")
+        LAUNCHER = "launcher", _("Launcher")
+        WIDGET = "widget", _("Widget")
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
@@ -231,6 +272,10 @@ class Message(models.Model):
         related_name="+",
     )
     body = models.TextField(_("message"))
+    via = models.CharField(_("sent through"), max_length=12, choices=Via.choices, blank=True)
+    # An email's whole text as it came, when ``body`` is only the new part of it (quoted
+    # earlier messages and the signature taken off).
+    original = models.TextField(_("original text"), blank=True)
     email_message_id = models.CharField(max_length=255, blank=True, editable=False)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
 
@@ -308,6 +353,8 @@ class EmailDelivery(models.Model):
         NOTIFICATION = "notification", _("Notification to staff")
         REPLY = "reply", _("Reply to the shopper")
         ASSIGNMENT = "assignment", _("Assignment to staff")
+        # The shopper wrote again (by email, on their conversation page): staff are told.
+        FOLLOW_UP = "follow_up", _("New message from the shopper, to staff")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -343,6 +390,89 @@ class EmailDelivery(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.get_state_display()}"
+
+
+def inbound_email_path(instance, filename):
+    """Where a received email's raw bytes are kept, beside the attachments."""
+    return f"contactkit/mail/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.eml"
+
+
+class InboundEmail(models.Model):
+    """One email received for the inbox (from the support mailbox or a provider's webhook).
+
+    Its ``digest`` (SHA-256 of the raw bytes) is unique, so the same email is imported once
+    however many workers read the mailbox at the same moment; the raw email is kept, so what
+    was imported can always be checked against what arrived.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Being imported")
+        REPLY = "reply", _("Added to its conversation")
+        NEW = "new", _("Started a conversation")
+        FLAGGED = "flagged", _("Started a conversation, flagged: unknown sender")
+        BOUNCE = "bounce", _("Bounce: not delivered")
+        AUTO_REPLY = "auto_reply", _("Automatic reply")
+        DUPLICATE = "duplicate", _("Already imported")
+        UNREADABLE = "unreadable", _("Could not be read")
+
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # Where it came from: "imap:<user>@<host>/<folder>" with its UID there, or "webhook".
+    mailbox = models.CharField(_("mailbox"), max_length=255, blank=True)
+    uid = models.CharField(max_length=40, blank=True)
+    # The email's Message-ID header (``message`` is the inbox message it became).
+    header_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    sender = models.CharField(_("from"), max_length=320, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    raw = models.FileField(
+        upload_to=inbound_email_path, storage=attachment_storage, max_length=255, blank=True
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.PENDING
+    )
+    note = models.TextField(_("note"), blank=True)
+    conversation = models.ForeignKey(
+        Conversation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_emails",
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("received email")
+        verbose_name_plural = _("received emails")
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.sender} · {self.subject}"
+
+
+class MailboxState(models.Model):
+    """Where the poller of one mailbox folder stands, so it picks up where it left off.
+
+    ``key`` names the mailbox ("imap:<user>@<host>/<folder>"); ``uid_validity`` and
+    ``last_uid`` are the IMAP UIDVALIDITY and the highest UID looked at; the last error is
+    shown in the inbox until a poll succeeds again.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    uid_validity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return self.key
 
 
 def address_lines(text):

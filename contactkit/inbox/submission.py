@@ -177,7 +177,10 @@ def _store_message(conversation, form, saved_files, *, keep_files=True):
     """
     data = form.cleaned_data
     message = Message.objects.create(
-        conversation=conversation, kind=Message.Kind.SHOPPER, body=data["message"]
+        conversation=conversation,
+        kind=Message.Kind.SHOPPER,
+        via=_via(conversation.source),
+        body=data["message"],
     )
     if not keep_files:
         if files := data.get("attachments"):
@@ -195,6 +198,11 @@ def _store_message(conversation, form, saved_files, *, keep_files=True):
         saved_files.append(attachment.file)
         attachment.save()
     return message
+
+
+def _via(source):
+    """How a message came, from the source of its conversation (the same names)."""
+    return source if source in Message.Via.values else ""
 
 
 def _delete(files):

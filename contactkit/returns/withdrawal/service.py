@@ -240,6 +240,7 @@ def _receive(statement, *, site, request, key, page, order, stated_at):
             Message.objects.create(
                 conversation=conversation,
                 kind=Message.Kind.SHOPPER,
+                via=Message.Via.WITHDRAWAL,
                 body=statement_text(withdrawal),
                 created_at=now,
             )
