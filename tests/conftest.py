@@ -7,6 +7,16 @@ from wagtail.users.models import UserProfile
 from demoshop.home.models import HomePage
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: figures cached by one test (reply times, limits)
+    never leak into the next."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture
 def site(db):
     """The default site, rooted at a demo HomePage."""

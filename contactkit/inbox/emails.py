@@ -29,7 +29,7 @@ from django.utils.translation import gettext, ngettext
 from wagtail.users.models import UserProfile
 
 from contactkit.conf import contactkit_settings
-from contactkit.inbox import mailer
+from contactkit.inbox import mailer, threads
 from contactkit.inbox.models import (
     Conversation,
     EmailDelivery,
@@ -54,6 +54,9 @@ BACKOFF_MINUTES = (1, 5, 15, 60, 240)
 SENDING_LEASE = timedelta(minutes=10)
 
 RETRYABLE = (State.PENDING, State.FAILED)
+
+# The emails to the shopper: each carries a fresh link to their conversation page.
+SHOPPER_EMAILS = (Kind.CONFIRMATION, Kind.ACKNOWLEDGEMENT, Kind.REPLY, Kind.THREAD_LINK)
 
 
 def queue_new_conversation_emails(conversation):
@@ -329,10 +332,21 @@ def build_message(delivery):
         }
         reply_to = [reply_address(conversation) or shop_address] if shop_address else []
         thread = conversation.thread_message_id
-        if delivery.kind == Kind.CONFIRMATION:
+        if delivery.kind in SHOPPER_EMAILS:
+            # The shopper's own page of the conversation: a fresh link in every email.
+            context["thread_url"] = threads.thread_url(conversation, language)
+        if delivery.kind == Kind.THREAD_LINK:
+            # The shopper asked for a new link to their conversation page.
+            headers = {
+                "Message-ID": _related_id(thread, f"link-{delivery.pk}"),
+                "In-Reply-To": thread,
+                "References": thread,
+                "Auto-Submitted": "auto-generated",
+            }
+        elif delivery.kind == Kind.CONFIRMATION:
             context |= {
                 "message": _quoted(delivery.message.body),
-                "reply_time": shop.promised_reply_time,
+                "reply_time": shop.expected_reply_time,
                 "return_instructions": _return_instructions(conversation, shop),
             }
             headers = {

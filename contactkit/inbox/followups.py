@@ -30,6 +30,7 @@ def add_shopper_message(
     original="",
     email_message_id="",
     created_at=None,
+    held_reason="",
 ):
     """Store ``body`` as the shopper's new message in ``conversation``; return the message.
 
@@ -38,6 +39,11 @@ def add_shopper_message(
     were not kept (too big, not a photo or PDF…), written down as an internal note.
     ``original`` is an email's whole text when ``body`` is only its new part;
     ``email_message_id`` an email's own Message-ID (otherwise one is made up).
+
+    ``held_reason`` (spam check or limit codes, see :mod:`contactkit.inbox.spam` and
+    :mod:`contactkit.inbox.limits`) holds the message back: it is stored and shown in the
+    thread like any other, with an internal note saying why, but the conversation is not
+    reopened and nobody is emailed. Nothing a shopper sends is ever dropped.
     """
     saved = []
     try:
@@ -82,12 +88,21 @@ def add_shopper_message(
                 Message.objects.create(
                     conversation=locked, kind=Message.Kind.NOTE, author=None, body=note
                 )
-            if locked.status in REOPENED_FROM:
+            if held_reason:
+                with translation.override(settings.LANGUAGE_CODE):
+                    note = gettext(
+                        "The message above was held back (%(reason)s): the conversation was not "
+                        "reopened and nobody was emailed about it."
+                    ) % {"reason": held_reason}
+                Message.objects.create(
+                    conversation=locked, kind=Message.Kind.NOTE, author=None, body=note
+                )
+            elif locked.status in REOPENED_FROM:
                 locked.status = Status.OPEN
                 locked.closed_at = None
             locked.save(update_fields=["status", "closed_at", "updated_at"])
             actions.log_shopper_message(locked, message, old)
-            if locked.status not in quarantine.SET_ASIDE:
+            if locked.status not in quarantine.SET_ASIDE and not held_reason:
                 queue_follow_up_email(locked, message)
     except BaseException:
         for stored in saved:

@@ -276,7 +276,8 @@ class Message(models.Model):
     # An email's whole text as it came, when ``body`` is only the new part of it (quoted
     # earlier messages and the signature taken off).
     original = models.TextField(_("original text"), blank=True)
-    email_message_id = models.CharField(max_length=255, blank=True, editable=False)
+    # Indexed: every received email is matched against it (In-Reply-To, References).
+    email_message_id = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
 
     class Meta:
@@ -355,6 +356,8 @@ class EmailDelivery(models.Model):
         ASSIGNMENT = "assignment", _("Assignment to staff")
         # The shopper wrote again (by email, on their conversation page): staff are told.
         FOLLOW_UP = "follow_up", _("New message from the shopper, to staff")
+        # The shopper asked for a new link to their conversation page.
+        THREAD_LINK = "thread_link", _("New link to the conversation page")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

@@ -24,3 +24,17 @@ def send_email_delivery(delivery_id: int) -> bool:
         if retry_at:
             send_email_delivery.using(run_after=retry_at).enqueue(delivery_id)
     return sent
+
+
+@task()
+def fetch_mail() -> list:
+    """Import the new mails of every support mailbox (``CONTACTKIT_MAILBOXES``).
+
+    Nothing enqueues it by itself: schedule it every minute or two with the worker's scheduler
+    or cron, or run ``manage.py contactkit_fetch_mail`` instead (docs/incoming-email.md).
+    Returns each mailbox's summary; a mailbox that cannot be read is reported, not raised.
+    """
+    # Imported here: the mail import stores messages, whose emails import this module.
+    from contactkit.inbox.mailin.imap import poll_all
+
+    return [summary.as_dict() for summary in poll_all()]

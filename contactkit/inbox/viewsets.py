@@ -154,6 +154,7 @@ class ConversationViewSet(ModelViewSet):
             path("<int:pk>/spam/", views.MoveView.as_view(move="mark_spam"), name="mark_spam"),
             path("<int:pk>/not-spam/", views.MoveView.as_view(move="not_spam"), name="not_spam"),
             path("<int:pk>/release/", views.MoveView.as_view(move="release"), name="release"),
+            path("<int:pk>/revoke-links/", views.RevokeLinksView.as_view(), name="revoke_links"),
             path("<int:pk>/history/", self.history_view, name="history"),
             path("<int:pk>/history/results/", self.history_results_view, name="history_results"),
             path("attachments/<int:pk>/", views.AttachmentView.as_view(), name="attachment"),

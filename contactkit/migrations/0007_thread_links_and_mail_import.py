@@ -142,6 +142,7 @@ class Migration(migrations.Migration):
                     ("reply", "Reply to the shopper"),
                     ("assignment", "Assignment to staff"),
                     ("follow_up", "New message from the shopper, to staff"),
+                    ("thread_link", "New link to the conversation page"),
                 ],
                 max_length=20,
                 verbose_name="kind",

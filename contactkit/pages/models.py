@@ -198,7 +198,7 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
         conversation = Conversation.objects.filter(reference=reference).first()
         context = self.get_context(request)
         context["reference"] = reference
-        context["reply_time"] = context["shop"].promised_reply_time
+        context["reply_time"] = context["shop"].expected_reply_time
         context["held_for_review"] = conversation is not None and conversation.status in (
             Status.HELD,
             Status.SPAM,
@@ -207,8 +207,33 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
             conversation is not None
             and conversation.deliveries.filter(kind=EmailDelivery.Kind.CONFIRMATION).exists()
         )
+        # The shopper's own page of the conversation, to follow it and write again.
+        from contactkit.inbox import thread_views
+
+        context["thread_url"] = thread_views.thanks_link(self, request, conversation)
         template = self.get_themed_template(request, self.thanks_template)
-        return TemplateResponse(request, template, context)
+        # Private (it holds the link): never cached nor indexed.
+        return thread_views.private(TemplateResponse(request, template, context))
+
+    # The shopper's private conversation page, reached by the signed link in every email.
+    # "link/" first: it is not a token.
+    @path("conversation/link/", name="thread_new_link")
+    def thread_new_link(self, request):
+        from contactkit.inbox import thread_views
+
+        return thread_views.new_link(self, request)
+
+    @path("conversation/<str:token>/", name="thread")
+    def thread(self, request, token):
+        from contactkit.inbox import thread_views
+
+        return thread_views.thread(self, request, token)
+
+    @path("conversation/<str:token>/files/<int:attachment_id>/", name="thread_file")
+    def thread_file(self, request, token, attachment_id):
+        from contactkit.inbox import thread_views
+
+        return thread_views.attachment(self, request, token, attachment_id)
 
     @path("vcard/", name="vcard")
     def vcard(self, request):

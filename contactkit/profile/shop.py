@@ -111,6 +111,13 @@ class ChannelView:
             )
         return rows
 
+    @cached_property
+    def reply_time_text(self):
+        """What the channel says about replies (:class:`ReplyTime`), or None: the measured
+        median for its kind once there are enough answers, else the time staff promised."""
+        promised = self.channel.get_reply_time_display() if self.channel.reply_time else ""
+        return self.shop.reply_time(self.kind, promised)
+
     @property
     def anchor(self):
         """The id of the store on the contact page, for links straight to it ("" otherwise)."""
@@ -131,6 +138,19 @@ class SpecialDayRow:
     date_text: str
     text: str
     closed: bool
+
+
+@dataclass(frozen=True)
+class ReplyTime:
+    """A reply time in words ("in about 3 working hours", "within a day"), and whether it was
+    measured from the inbox (with ``note`` saying over how long) or is what staff promised."""
+
+    text: str
+    measured: bool
+    note: str = ""
+
+    def __str__(self):
+        return self.text
 
 
 @dataclass
@@ -226,6 +246,59 @@ class Shop:
         if not written:
             return ""
         return min(written, key=lambda view: view.reply_time).get_reply_time_display()
+
+    @cached_property
+    def reply_times(self):
+        """The measured reply times of the site (:mod:`contactkit.inbox.reply_times`), or None
+        while too few conversations were answered; read from the cache when warm."""
+        from contactkit.inbox.reply_times import reply_times
+
+        return reply_times(
+            self.site,
+            channels=lambda: [(view.kind, view.schedule) for view in self.channels],
+            now=self.now,
+        )
+
+    def reply_time(self, kind, promised=""):
+        """What a shopper is told about replies on a channel of ``kind``: the only place that
+        decides between measured and promised.
+
+        The measured median of the kind's conversations when there are enough of them (see
+        :mod:`contactkit.inbox.reply_times`), else ``promised`` (words), else None. Only the
+        contact form, email and chat are measured; a phone line keeps its promise.
+        """
+        from contactkit.inbox.reply_times import MEASURED_KINDS, measured_note, reply_time_words
+
+        measured = None
+        if kind in MEASURED_KINDS and self.reply_times is not None:
+            measured = self.reply_times.for_kind(kind)
+        if measured is not None:
+            return ReplyTime(
+                text=reply_time_words(measured),
+                measured=True,
+                note=measured_note(self.reply_times.days),
+            )
+        if promised:
+            return ReplyTime(text=str(promised), measured=False)
+        return None
+
+    @property
+    def measured_reply_time(self):
+        """How fast the contact form is really answered, as words ("in about 3 working
+        hours"), or "" while too few conversations were answered.
+
+        The contact form's figure, because every message typed on the shop's pages (the form,
+        the withdrawal button, the launcher, the widget) counts as one: it is what a shopper
+        who has just written there can expect.
+        """
+        found = self.reply_time(ChannelKind.FORM)
+        return found.text if found else ""
+
+    @property
+    def expected_reply_time(self):
+        """What the thank-you page and the confirmation email tell a shopper who has just
+        written: the measured time when there is one, else the quickest promise."""
+        return self.measured_reply_time or self.promised_reply_time
 
     @cached_property
     def home(self):

@@ -173,7 +173,7 @@ def render_sent(page, request, reference):
     context = page.get_context(request)
     context["sent"] = True
     context["reference"] = reference
-    context["reply_time"] = context["shop"].promised_reply_time
+    context["reply_time"] = context["shop"].expected_reply_time
     context["held_for_review"] = conversation is not None and conversation.status in (
         Status.HELD,
         Status.SPAM,

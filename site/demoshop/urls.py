@@ -13,6 +13,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     # Every page in every language, with its hreflang alternates.
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": TranslatedSitemap}}),
+    # contactkit's endpoints outside the pages (the inbound-mail webhook).
+    path("contactkit/", include("contactkit.urls")),
 ]
 
 if settings.DEBUG:

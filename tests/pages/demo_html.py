@@ -2,13 +2,15 @@
 
 The pages are those ``load_demo_shop`` builds, in each of the shop's languages, plus the two
 states of the contact form a shopper only reaches by sending it: sent back with its errors,
-and the thank-you page. The demo is built and visited with its own language setup (see
+and the thank-you page; and the shopper's conversation page (with an error, its "new link"
+form, and what a tampered link shows). The demo is built and visited with its own language setup (see
 :func:`demo_languages`): the address decides the language, Spanish pages at /contacto/ and
 English ones at /en/contact/.
 """
 
 import contextlib
 import io
+import re
 
 from django.core.cache import caches
 from django.core.management import call_command
@@ -17,6 +19,9 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import clear_url_caches
 from wagtail.models import Site
+
+from contactkit.inbox import threads
+from contactkit.inbox.models import Conversation
 
 # The demo's default language (demoshop.settings.base; the tests' own is English).
 DEMO_LANGUAGE_CODE = "es"
@@ -35,6 +40,19 @@ PAGES = {
     "withdraw": {"es": "/devoluciones/withdraw/", "en": "/en/returns/withdraw/"},
     "return-request": {"es": "/devoluciones/return-request/", "en": "/en/returns/return-request/"},
 }
+
+# The states a shopper reaches only by doing something: the contact form sent back with its
+# errors and its thank-you page; their conversation page, with an error, its "new link" form,
+# and what a tampered link shows (the one page of these that answers 404, on purpose).
+STATES = (
+    "contact-errors",
+    "thanks",
+    "thread",
+    "thread-errors",
+    "thread-new-link",
+    "thread-tampered",
+)
+NOT_FOUND = {"thread-tampered": 404}
 
 # Every field of the contact form wrong or missing: each error and help text is on the page.
 WRONG_FORM = {
@@ -112,6 +130,17 @@ def demo_pages(client):
         assert response.redirect_chain, "the valid message was not accepted"
         assert response.redirect_chain[-1][0].startswith(contact), response.redirect_chain
         pages[f"thanks-{language}"] = (response.status_code, response.content.decode())
+        # The shopper's conversation page from the link they got, with a reply sent back
+        # empty (its error), the "new link" form, and a tampered link.
+        conversation = Conversation.objects.get(email=valid_message(number)["email"])
+        thread = re.sub(r"^https?://[^/]+", "", threads.thread_url(conversation, language))
+        for name, response in (
+            ("thread", client.get(thread)),
+            ("thread-errors", client.post(thread, {"message": "", "website": ""})),
+            ("thread-new-link", client.get(f"{contact}conversation/link/")),
+            ("thread-tampered", client.get(thread[:-3] + "xx/")),
+        ):
+            pages[f"{name}-{language}"] = (response.status_code, response.content.decode())
     for name, (status, html) in pages.items():
         language = name.rsplit("-", 1)[1]
         assert status != 200 or f'<html lang="{language}">' in html, f"{name} is not in {language}"

@@ -19,6 +19,7 @@ from contactkit.inbox.views.conversation import (
     MoveView,
     NoteView,
     ReplyView,
+    RevokeLinksView,
 )
 from contactkit.inbox.views.display import NAMESPACE, detail_url, url
 from contactkit.inbox.views.listing import HeldIndexView, InboxIndexView, SpamIndexView
@@ -39,6 +40,7 @@ __all__ = [
     "PrivacyEraseView",
     "PrivacyView",
     "ReplyView",
+    "RevokeLinksView",
     "SpamIndexView",
     "detail_url",
     "url",

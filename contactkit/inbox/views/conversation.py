@@ -22,6 +22,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import HeaderButton
 
+from contactkit.conf import contactkit_settings
 from contactkit.inbox import actions
 from contactkit.inbox.filters import AssigneeField, ConversationHistoryFilterSet, ShopCalendar
 from contactkit.inbox.models import Attachment, CannedReply, Conversation, EmailDelivery, Status
@@ -232,6 +233,20 @@ class ConversationView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templa
             "delivered_on": _date_or_none(details.get("delivered_on")),
         }
 
+    def thread_links(self):
+        """What staff need to know of the shopper's private conversation page: whether links
+        to it work at all (the site has a live contact page), for how long, when they were
+        last revoked."""
+        from contactkit.inbox import threads
+
+        conversation = self.conversation
+        return {
+            "active": threads.contact_page(conversation.site, conversation.language or None)
+            is not None,
+            "days": contactkit_settings.THREAD_LINK_DAYS,
+            "revoked_at": conversation.thread_revoked_at,
+        }
+
     def get_context_data(self, **kwargs):
         conversation = self.conversation
         calendar = ShopCalendar()
@@ -256,6 +271,7 @@ class ConversationView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templa
             "is_held": self.folder == "held",
             "in_inbox": not self.folder,
             "failed_states": [EmailDelivery.State.FAILED, EmailDelivery.State.GAVE_UP],
+            "thread_links": self.thread_links(),
             "urls": {
                 name: url(name, conversation.pk)
                 for name in (
@@ -267,6 +283,7 @@ class ConversationView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templa
                     "not_spam",
                     "release",
                     "history",
+                    "revoke_links",
                 )
             },
             "history_url": url("history", conversation.pk),
@@ -416,6 +433,22 @@ class MoveView(ConversationActionView):
         elif actions.release(self.conversation, user=user):
             messages.success(request, _("Released: the conversation is back in the inbox as new."))
         return redirect(self.get_success_url())
+
+
+class RevokeLinksView(ConversationActionView):
+    """Makes every link to the shopper's conversation page given so far stop working (no
+    form): for a link forwarded to the wrong person. Emails sent from now on carry new ones."""
+
+    def post(self, request, *args, **kwargs):
+        actions.revoke_thread_links(self.conversation, user=request.user)
+        messages.success(
+            request,
+            _(
+                "The shopper's links to the conversation page no longer work. The next email "
+                "they get from the inbox carries a new one."
+            ),
+        )
+        return redirect(f"{detail_url(self.conversation)}#thread-links-section")
 
 
 class ConversationHistoryView(HistoryView):

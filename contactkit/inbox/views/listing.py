@@ -16,11 +16,13 @@ from wagtail.admin.ui.tables import (
 )
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.widgets.button import Button, HeaderButton, ListingButton
+from wagtail.models import Site
 
 from contactkit.inbox import actions
 from contactkit.inbox.exports import ConversationExportMixin
 from contactkit.inbox.filters import InboxFilterSet, ShopCalendar, SpamFilterSet
 from contactkit.inbox.models import CannedReply, Conversation, Message, Status
+from contactkit.inbox.reply_times import staff_figures
 from contactkit.inbox.views.bulk_actions import BULK_ACTIONS_BY_TYPE
 from contactkit.inbox.views.display import (
     can,
@@ -228,6 +230,25 @@ class InboxIndexView(ConversationExportMixin, IndexView):
             context["held_count"] = self.held_count
             context["held_url"] = url("held")
         return context
+
+    @cached_property
+    def mailbox_problems(self):
+        """The support mailboxes that could not be read at their last poll (one query, none
+        without CONTACTKIT_MAILBOXES): replies by email wait until they can."""
+        from contactkit.inbox.mailin.status import mailbox_problems
+
+        return mailbox_problems()
+
+    @cached_property
+    def reply_figures(self):
+        """The user's own first replies and the team's (working hours, last 30 days) for the
+        site the admin is reached on, or None when nobody answered anything in that time (and
+        in the spam and held folders). Read by the page only, not by the results a filter
+        refreshes. From the cache when warm; on a cold one, one query for the conversations
+        and, only if there are any, five for the channels' hours."""
+        if self.spam_folder or self.held_folder:
+            return None
+        return staff_figures(Site.find_for_request(self.request), self.request.user)
 
     @cached_property
     def header_more_buttons(self):

@@ -368,9 +368,20 @@ def receipt(page, request, token):
             "return_steps": shop.return_policy.prefetched_steps,
             "email_state": _email_state(conversation),
             "pdf_url": _url(page, request, "withdrawal_receipt_pdf", token),
+            "thread_url": _thread_url(conversation),
         },
     )
     return _private(response)
+
+
+def _thread_url(conversation):
+    """The shopper's conversation page, to follow the withdrawal and write to the shop; not
+    once staff revoked its links (this receipt's own link never expires)."""
+    from contactkit.inbox import threads
+
+    if conversation.thread_revoked_at is not None:
+        return ""
+    return threads.thread_url(conversation, translation.get_language())
 
 
 def receipt_pdf(page, request, token):
