@@ -3,9 +3,9 @@
 The pages are those ``load_demo_shop`` builds, in each of the shop's languages, plus the two
 states of the contact form a shopper only reaches by sending it: sent back with its errors,
 and the thank-you page; and the shopper's conversation page (with an error, its "new link"
-form, and what a tampered link shows). The demo is built and visited with its own language setup (see
-:func:`demo_languages`): the address decides the language, Spanish pages at /contacto/ and
-English ones at /en/contact/.
+form, and what a tampered link shows). The demo is built and visited with its own language
+setup (see :func:`demo_languages`): the address decides the language, Spanish pages at
+/contacto/ and English ones at /en/contact/.
 """
 
 import contextlib
