@@ -10,3 +10,6 @@ class ContactkitConfig(AppConfig):
 
     def ready(self):
         from contactkit import checks  # noqa: F401  (registers the system checks)
+        from contactkit.launcher import signals
+
+        signals.connect()

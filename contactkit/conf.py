@@ -81,6 +81,17 @@ DEFAULTS = {
     # only once at least this many conversations were answered in that time.
     "REPLY_TIME_DAYS": 30,
     "REPLY_TIME_MIN_CONVERSATIONS": 10,
+    # Live chat. Staff are available while their admin tab's heartbeat is fresher than this
+    # (seconds); a shopper is "in the chat" while their panel asked for news within this many.
+    "CHAT_PRESENCE_SECONDS": 45,
+    "CHAT_SHOPPER_SECONDS": 30,
+    # How often the panels ask for news (seconds) when they poll.
+    "CHAT_POLL_SECONDS": 1,
+    # Limits, as (requests, window in seconds): chat messages per conversation, and API calls
+    # per origin (a storefront's widget) and per client address.
+    "CHAT_RATE_LIMIT": (30, 60),
+    "API_RATE_LIMIT_ORIGIN": (1200, 60),
+    "API_RATE_LIMIT_IP": (240, 60),
 }
 
 

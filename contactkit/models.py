@@ -9,6 +9,7 @@ from contactkit.inbox.models import (  # noqa: F401
     Message,
     TopicRoute,
 )
+from contactkit.launcher.models import ChatPresence, LauncherSettings  # noqa: F401
 from contactkit.pages.models import (  # noqa: F401
     AboutPage,
     ContactFormField,

@@ -7,8 +7,17 @@ catch-all page route.
 from django.urls import path
 
 from contactkit.inbox.mailin.views import inbound_email
+from contactkit.launcher import sse
+from contactkit.launcher.api import api
 
 urlpatterns = [
     # A mail provider posts the emails it receives here (docs/incoming-email.md).
     path("inbound-email/", inbound_email, name="contactkit_inbound_email"),
+    # The launcher's live state and the live chat, for the shop's pages and the widget on
+    # other storefronts (docs/launcher-api.md); OpenAPI at api/openapi.json.
+    # The same chat pushed as Server-Sent Events (django-eventstream; polling is the
+    # fallback): the shopper's panel, named by its thread token, and staff's live panel.
+    path("api/chats/<str:token>/stream", sse.shopper_stream, name="contactkit_chat_stream"),
+    path("api/", api.urls),
+    path("chat/<int:pk>/stream/", sse.staff_stream, name="contactkit_staff_chat_stream"),
 ]

@@ -147,10 +147,12 @@ def release(conversation, *, user):
     return _back_to_inbox(conversation, Status.HELD, RELEASE, user)
 
 
-def reply(conversation, body, *, user, then=None):
+def reply(conversation, body, *, user, then=None, via=Message.Via.ADMIN, email=True):
     """Email ``body`` to the shopper as ``user``'s reply, then set the status to ``then``.
 
     Without ``then`` the conversation waits on the customer (a closed one stays closed).
+    ``via`` says where staff wrote it; ``email=False`` stores it without emailing it (a live
+    chat's answer, read as it is written).
     Returns the reply's :class:`~contactkit.inbox.models.Message`. Spam and held conversations
     cannot be answered: :class:`NotInInbox`.
     """
@@ -165,7 +167,7 @@ def reply(conversation, body, *, user, then=None):
             raise NotInInbox(conversation.reference)
         old = conversation.status
         # send_reply also records the first-response time and sets "waiting on customer".
-        message = send_reply(conversation, user, body)
+        message = send_reply(conversation, user, body, via=via, email=email)
         if then is not None and conversation.status != then:
             _set_status(conversation, then)
             conversation.save(update_fields=["status", "closed_at", "spam_reason", "updated_at"])

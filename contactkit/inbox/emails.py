@@ -126,8 +126,11 @@ def _withdrawal_of(conversation):
         return None
 
 
-def send_reply(conversation, author, body):
+def send_reply(conversation, author, body, *, via=Message.Via.ADMIN, email=True):
     """Record a staff reply in the conversation and email it to the shopper.
+
+    ``email=False`` records it without an email: a live chat's answer the shopper reads as it
+    is written (see :mod:`contactkit.launcher.chat`).
 
     The reply, its delivery, the first-response time and the status (waiting on the customer,
     unless the conversation is closed) are saved together; the email goes out after commit.
@@ -137,23 +140,26 @@ def send_reply(conversation, author, body):
         message = Message.objects.create(
             conversation=conversation,
             kind=Message.Kind.REPLY,
-            via=Message.Via.ADMIN,
+            via=via,
             author=author,
             body=body,
         )
-        delivery = EmailDelivery.objects.create(
-            conversation=conversation,
-            message=message,
-            kind=Kind.REPLY,
-            recipients=[conversation.email],
-        )
+        delivery = None
+        if email:
+            delivery = EmailDelivery.objects.create(
+                conversation=conversation,
+                message=message,
+                kind=Kind.REPLY,
+                recipients=[conversation.email],
+            )
         conversation.mark_answered(message.created_at, author)
         if conversation.status != Status.CLOSED:
             conversation.status = Status.WAITING
         conversation.save(
             update_fields=["first_response_at", "first_response_by", "status", "updated_at"]
         )
-        _send_after_commit(delivery)
+        if delivery is not None:
+            _send_after_commit(delivery)
     return message
 
 

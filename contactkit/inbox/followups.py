@@ -13,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from contactkit.inbox import actions, quarantine
+from contactkit.inbox import actions, quarantine, spam
 from contactkit.inbox.models import Attachment, Conversation, Message, Status
 
 # Statuses a new message from the shopper moves to "open": someone must look at it again.
@@ -31,6 +31,7 @@ def add_shopper_message(
     email_message_id="",
     created_at=None,
     held_reason="",
+    notify=True,
 ):
     """Store ``body`` as the shopper's new message in ``conversation``; return the message.
 
@@ -43,7 +44,8 @@ def add_shopper_message(
     ``held_reason`` (spam check or limit codes, see :mod:`contactkit.inbox.spam` and
     :mod:`contactkit.inbox.limits`) holds the message back: it is stored and shown in the
     thread like any other, with an internal note saying why, but the conversation is not
-    reopened and nobody is emailed. Nothing a shopper sends is ever dropped.
+    reopened and nobody is emailed. Nothing a shopper sends is ever dropped. ``notify=False``
+    emails nobody either (a live chat's line, which staff in the chat read as it comes).
     """
     saved = []
     try:
@@ -93,7 +95,7 @@ def add_shopper_message(
                     note = gettext(
                         "The message above was held back (%(reason)s): the conversation was not "
                         "reopened and nobody was emailed about it."
-                    ) % {"reason": held_reason}
+                    ) % {"reason": spam.describe(held_reason) or held_reason}
                 Message.objects.create(
                     conversation=locked, kind=Message.Kind.NOTE, author=None, body=note
                 )
@@ -102,7 +104,7 @@ def add_shopper_message(
                 locked.closed_at = None
             locked.save(update_fields=["status", "closed_at", "updated_at"])
             actions.log_shopper_message(locked, message, old)
-            if locked.status not in quarantine.SET_ASIDE and not held_reason:
+            if locked.status not in quarantine.SET_ASIDE and not held_reason and notify:
                 queue_follow_up_email(locked, message)
     except BaseException:
         for stored in saved:

@@ -56,6 +56,8 @@ class Source(models.TextChoices):
     WITHDRAWAL = "withdrawal", _("Withdrawal button")
     # A mail to the shop's support mailbox that answered none of its conversations.
     EMAIL = "email", _("Email")
+    # Live chat from the launcher or the widget.
+    CHAT = "chat", _("Live chat")
 
 
 class ConversationQuerySet(models.QuerySet):
@@ -258,6 +260,7 @@ class Message(models.Model):
         ADMIN = "admin", _("Inbox")
         LAUNCHER = "launcher", _("Launcher")
         WIDGET = "widget", _("Widget")
+        CHAT = "chat", _("Live chat")
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"

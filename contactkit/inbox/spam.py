@@ -30,6 +30,7 @@ REASONS = {
     "rate_email": _("Too many messages from the same email address in a short time."),
     "rate_session": _("Too many messages from the same browser in a short time."),
     "quota_files": _("Too many files from the same connection in the last hour."),
+    "limit": _("Too many messages in this conversation in a short time."),
     "unknown_sender": _(
         "Sent by email by someone other than the shopper, naming one of their conversations."
     ),

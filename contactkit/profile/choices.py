@@ -27,6 +27,16 @@ class ChannelKind(models.TextChoices):
     MESSENGER = "messenger", "Messenger"
 
 
+class ChatProvider(models.TextChoices):
+    """Who answers a "Live chat" channel: contactkit's own chat, or a third party's."""
+
+    NATIVE = "contactkit", _("This shop's own chat, answered from the inbox")
+    CRISP = "crisp", "Crisp"
+    TAWKTO = "tawkto", "Tawk.to"
+    TIDIO = "tidio", "Tidio"
+    LINK = "link", _("Another chat, opened by its link")
+
+
 PHONE_KINDS = {ChannelKind.PHONE, ChannelKind.WHATSAPP}
 
 # The hosts a social profile link may point at, per network (subdomains such as www. or es.

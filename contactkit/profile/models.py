@@ -40,6 +40,7 @@ from contactkit.profile.choices import (
     SOCIAL_HOSTS,
     SOCIAL_KINDS,
     ChannelKind,
+    ChatProvider,
     PaymentMethod,
     Purpose,
     SealKind,
@@ -531,6 +532,21 @@ class ContactChannel(TranslatedFieldsMixin, ClusterableModel, PostalAddressField
         blank=True,
         help_text=_("What a shopper can expect. Only promise what you keep."),
     )
+    # A "Live chat" channel: contactkit's own chat (staff answer in the inbox), a third-party
+    # chat whose script loads only once a shopper chooses it, or any chat by its link.
+    chat_provider = models.CharField(
+        _("chat"),
+        max_length=20,
+        choices=ChatProvider.choices,
+        blank=True,
+        help_text=_("For live chat: who answers it."),
+    )
+    chat_account = models.CharField(
+        _("chat account"),
+        max_length=120,
+        blank=True,
+        help_text=_("For Crisp, Tawk.to and Tidio: your site's id or key with that service."),
+    )
 
     latitude = models.DecimalField(
         _("latitude"),
@@ -565,6 +581,8 @@ class ContactChannel(TranslatedFieldsMixin, ClusterableModel, PostalAddressField
                 FieldPanel("phone"),
                 FieldPanel("email"),
                 FieldPanel("url"),
+                FieldPanel("chat_provider"),
+                FieldPanel("chat_account"),
                 PageChooserPanel("page"),
             ],
             heading=_("How to reach it"),
@@ -768,7 +786,6 @@ class ContactChannel(TranslatedFieldsMixin, ClusterableModel, PostalAddressField
             ChannelKind.PHONE: "phone",
             ChannelKind.WHATSAPP: "phone",
             ChannelKind.EMAIL: "email",
-            ChannelKind.CHAT: "url",
             ChannelKind.STORE: "street_address",
             **dict.fromkeys(SOCIAL_KINDS, "url"),
         }.get(self.kind)
@@ -777,6 +794,8 @@ class ContactChannel(TranslatedFieldsMixin, ClusterableModel, PostalAddressField
                 _("Fill this in for a channel of kind “%(kind)s”."),
                 params={"kind": self.get_kind_display()},
             )
+        if self.kind == ChannelKind.CHAT:
+            errors |= self._chat_errors()
         if self.kind == ChannelKind.STORE and not self.city:
             errors["city"] = ValidationError(_("A physical store needs its city."))
         if (self.latitude is None) != (self.longitude is None):
@@ -818,6 +837,31 @@ class ContactChannel(TranslatedFieldsMixin, ClusterableModel, PostalAddressField
         if self.kind != ChannelKind.STORE:
             for field in ("street_address", "postal_code", "city", "region", "country"):
                 setattr(self, field, "")
+        if self.kind != ChannelKind.CHAT:
+            self.chat_provider = ""
+        if self.chat_provider in ("", ChatProvider.NATIVE, ChatProvider.LINK):
+            self.chat_account = ""
+        if self.kind == ChannelKind.CHAT and self.chat_provider != ChatProvider.LINK:
+            self.url = ""
+
+    def _chat_errors(self):
+        """What a live chat channel lacks: who answers it, and their link or account id."""
+        if not self.chat_provider:
+            return {"chat_provider": ValidationError(_("Choose who answers this chat."))}
+        if self.chat_provider == ChatProvider.LINK and not self.url:
+            return {"url": ValidationError(_("Give the https:// link that opens the chat."))}
+        if self.chat_provider in (ChatProvider.CRISP, ChatProvider.TAWKTO, ChatProvider.TIDIO):
+            account = self.chat_account.strip()
+            # The ids these services give: letters, digits, "-", "_" and, for Tawk.to, "/".
+            if not account or not re.fullmatch(r"[A-Za-z0-9_/-]{4,120}", account):
+                return {
+                    "chat_account": ValidationError(
+                        _("Give the id %(service)s gives your site (letters and digits)."),
+                        params={"service": self.get_chat_provider_display()},
+                    )
+                }
+            self.chat_account = account
+        return {}
 
 
 class IntervalFields(models.Model):

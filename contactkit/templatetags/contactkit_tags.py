@@ -189,3 +189,39 @@ def contactkit_withdrawal_button(context):
     """The withdrawal button, anywhere: a prominent "Withdraw from contract here" link to its
     form. Nothing when there is no Returns page."""
     return {"withdraw_url": _withdraw_url(context)}
+
+
+def _launcher_api_base():
+    """Where contactkit's JSON API answers, ending in "/" (``/contactkit/api/`` in the demo:
+    wherever the project mounted ``contactkit.urls``)."""
+    from django.urls import reverse
+
+    return reverse("contactkit_api:launcher").removesuffix("launcher")
+
+
+@register.inclusion_tag("contactkit/includes/launcher.html", takes_context=True)
+def contactkit_launcher(context):
+    """The launcher, before ``</body>``: a button fixed at the bottom of the page. Without
+    JavaScript it is a link to the contact page; launcher.js turns it into a panel with the
+    ways to reach the shop right now and the chat. Nothing when the site's launcher is off
+    (*Settings → Launcher and chat*) or there is no live contact page."""
+    from contactkit.conf import contactkit_settings
+    from contactkit.i18n import active_content_language
+    from contactkit.launcher.models import LauncherSettings
+
+    request = context.get("request")
+    shop = _shop(context)
+    if request is None or shop is None or not LauncherSettings.for_request(request).enabled:
+        return {"launcher": None}
+    contact_page = shop.contact_page
+    if contact_page is None:
+        return {"launcher": None}
+    return {
+        "launcher": {
+            "api": _launcher_api_base(),
+            "site": shop.site.pk,
+            "language": active_content_language(),
+            "poll": contactkit_settings.CHAT_POLL_SECONDS,
+            "contact_url": contact_page.get_url(request),
+        }
+    }

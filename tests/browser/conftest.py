@@ -13,6 +13,7 @@ import contextlib
 import io
 import os
 import shutil
+import time
 
 import pytest
 from django.core.management import call_command
@@ -143,3 +144,23 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         )
         connection.creation.deserialize_db_from_string(snapshot)
         django_db_blocker.restore()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chat_streams_end_with_their_module():
+    """The live chat's event streams of a module's closed browsers end before the next module.
+
+    A stream notices its browser left at its next keep-alive; until then it still reads the
+    database now and then, and the tests' in-memory SQLite answers a writer in another thread
+    "table is locked" rather than waiting. Streams say they are alive every second here, and
+    the next module starts once this process serves none.
+    """
+    from contactkit.launcher import sse
+
+    keep_alive = sse.KEEP_ALIVE_SECONDS
+    sse.KEEP_ALIVE_SECONDS = 1
+    yield
+    deadline = time.monotonic() + 15
+    while sse.open_streams() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    sse.KEEP_ALIVE_SECONDS = keep_alive

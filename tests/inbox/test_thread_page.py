@@ -317,7 +317,7 @@ def test_a_robots_message_is_kept_but_held_back_from_staff(
     message = answered.messages.get(body="Compra seguidores")
     assert message.via == "thread"
     note = answered.messages.get(kind="note")
-    assert "held back (honeypot)" in note.body
+    assert "held back (A hidden field only robots see was filled in.)" in note.body
     answered.refresh_from_db()
     assert answered.status == "waiting"
     assert not answered.deliveries.filter(kind="follow_up").exists()
@@ -338,7 +338,9 @@ def test_past_the_limit_messages_are_kept_and_the_shopper_is_told(
     assert answered.messages.filter(kind="shopper", via="thread").count() == 3
     # The first two told staff; the third waits for them in the thread.
     assert answered.deliveries.filter(kind="follow_up").count() == 2
-    assert "held back (limit)" in answered.messages.get(kind="note").body
+    assert "held back (Too many messages in this conversation in a short time.)" in (
+        answered.messages.get(kind="note").body
+    )
 
 
 def test_a_spam_conversation_still_works_for_the_shopper_and_says_nothing_of_spam(

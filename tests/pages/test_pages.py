@@ -127,7 +127,11 @@ def test_channels_are_grouped_by_purpose_and_listed_once(client, pages):
 
 def test_contact_page_works_without_javascript(client, pages):
     html = soup(get(client, pages["contacto"]))
-    assert not html.find("script", src=True)
+    # The one script is the launcher's, which turns a plain link to this page into a panel.
+    assert [tag["src"] for tag in html.find_all("script", src=True)] == [
+        "/static/contactkit/launcher.js"
+    ]
+    assert html.select_one("a.ck-launcher__button")["href"] == pages["contacto"].url
     assert html.find("details", class_="ck-hours")  # the week opens without JavaScript
 
 

@@ -307,6 +307,7 @@ def shop(site, full_profile, pages):
         "chat",
         label="Chat",
         url="https://chat.ceramica-alba.example/",
+        chat_provider="link",
         purposes=["sales", "support", "returns", "complaints"],
         hours=[(5, "00:00", "00:00", True)],
     )
@@ -900,7 +901,13 @@ def test_the_graph_costs_as_many_queries_for_six_channels_as_for_one(
         channel(site, "form", page=pages.contact, **hours_and_holidays), CHRISTMAS_EVE
     )
     with_special_days(
-        channel(site, "chat", url="https://chat.tienda.example/", **hours_and_holidays),
+        channel(
+            site,
+            "chat",
+            url="https://chat.tienda.example/",
+            chat_provider="link",
+            **hours_and_holidays,
+        ),
         CHRISTMAS_EVE,
     )
     with_special_days(channel(site, "phone", **hours_and_holidays), CHRISTMAS_EVE)

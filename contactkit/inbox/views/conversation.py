@@ -247,6 +247,15 @@ class ConversationView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templa
             "revoked_at": conversation.thread_revoked_at,
         }
 
+    def live_chat(self):
+        """The live chat panel (see contactkit.launcher.staff), or None: for a chat, or a
+        shopper with the chat open, in the inbox, for staff who may answer."""
+        if not self.can_reply or self.folder:
+            return None
+        from contactkit.launcher.staff import live_chat_panel
+
+        return live_chat_panel(self.conversation, self.request.user)
+
     def get_context_data(self, **kwargs):
         conversation = self.conversation
         calendar = ShopCalendar()
@@ -272,6 +281,7 @@ class ConversationView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Templa
             "in_inbox": not self.folder,
             "failed_states": [EmailDelivery.State.FAILED, EmailDelivery.State.GAVE_UP],
             "thread_links": self.thread_links(),
+            "live_chat": self.live_chat(),
             "urls": {
                 name: url(name, conversation.pk)
                 for name in (

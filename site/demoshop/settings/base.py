@@ -1,6 +1,8 @@
 """Settings shared by every way of running the demo shop."""
 
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django
@@ -12,6 +14,8 @@ PROJECT_DIR = SITE_DIR / "demoshop"
 INSTALLED_APPS = [
     "demoshop.home",
     "contactkit",
+    # The live chat pushed as Server-Sent Events (its events are stored: see below).
+    "django_eventstream",
     "phonenumber_field",
     "django_countries",
     "wagtail.contrib.settings",
@@ -176,3 +180,18 @@ CONTACTKIT_BASE_TEMPLATE = "base.html"
 CONTACTKIT_THEME_DIRS = [SITE_DIR / "themes"]
 # The withdrawal button checks orders against the demo's invented ones (see demoshop/orders.py).
 CONTACTKIT_ORDER_LOOKUP = "demoshop.orders.lookup"
+
+# Live chat as Server-Sent Events (docs/install.md, "Running chat in production" in
+# docs/launcher-api.md): events stored in the database (a reconnecting panel, after a restart
+# too, gets what it missed), streams only for the chat a thread token or a staff member may
+# read. With REDIS_URL (redis://host:port/db), every ASGI worker hears every event at once.
+EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.DjangoModelStorage"
+EVENTSTREAM_CHANNELMANAGER_CLASS = "contactkit.launcher.sse.ChatChannelManager"
+if os.environ.get("REDIS_URL"):
+    _redis = urlsplit(os.environ["REDIS_URL"])
+    EVENTSTREAM_REDIS = {
+        "host": _redis.hostname or "localhost",
+        "port": _redis.port or 6379,
+        "db": int((_redis.path or "/0").strip("/") or 0),
+        "password": _redis.password,
+    }

@@ -185,6 +185,16 @@ CHANNELS = [
         [(MON_FRI, "09:00", "20:00")],
     ),
     (
+        # The shop's own live chat, answered from the inbox by whoever is available.
+        "chat",
+        Text(es="Chat en directo", en="Live chat"),
+        {"chat_provider": "contactkit"},
+        ["sales", "support"],
+        ["es", "en"],
+        None,
+        [(MON_FRI, "10:00", "19:00")],
+    ),
+    (
         "email",
         Text(es="Correo electrónico", en="Email"),
         {"email": "hola@ceramica-alba.example"},
