@@ -496,6 +496,13 @@ class NewLine(Schema):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     body: str = Field(min_length=1, max_length=5000)
+    # The panel's own name for this line, the same when it sends it again: a send whose
+    # answer was lost (a dropped connection) and is retried stores the line once.
+    key: str = Field("", max_length=64, pattern=r"^[A-Za-z0-9_-]*$")
+
+
+# How long a line's key is remembered (seconds).
+LINE_KEY_SECONDS = 3600
 
 
 # --- endpoints -----------------------------------------------------------------------------
@@ -638,20 +645,30 @@ def chat_events(request, token: str, after: int = Query(0, ge=0, le=2**63 - 1)):
 )
 def chat_message(request, token: str, payload: NewLine):
     conversation = _conversation(request)
+    seen = f"contactkit:chat:{conversation.pk}:line:{payload.key}" if payload.key else ""
+    if seen and not cache.add(seen, 0, LINE_KEY_SECONDS):
+        # Sent before (a retry of a send whose answer was lost): the line stored then.
+        message = conversation.messages.filter(pk=cache.get(seen) or 0).first()
+        if message is not None:
+            return Status(201, _line(message, held=False))
     message = chat.add_chat_message(conversation, payload.body)
-    count, window = contactkit_settings.CHAT_RATE_LIMIT
-    held = limits.usage("chat", str(conversation.pk), window) > count
-    return Status(
-        201,
-        {
-            "id": message.pk,
-            "mine": True,
-            "who": gettext("You"),
-            "body": message.body,
-            "at": message.created_at,
-            "held": held,
-        },
-    )
+    if seen:
+        cache.set(seen, message.pk, LINE_KEY_SECONDS)
+    limit = contactkit_settings.CHAT_RATE_LIMIT
+    held = bool(limit) and limits.usage("chat", str(conversation.pk), limit[1]) > limit[0]
+    return Status(201, _line(message, held=held))
+
+
+def _line(message, *, held):
+    """A line the shopper sent, as the messages endpoint answers it."""
+    return {
+        "id": message.pk,
+        "mine": True,
+        "who": gettext("You"),
+        "body": message.body,
+        "at": message.created_at,
+        "held": held,
+    }
 
 
 @api.post(

@@ -540,3 +540,22 @@ def test_without_a_chat_limit_every_line_goes_through(settings, site):
         chat.add_chat_message(conversation, f"Línea {number}")
     assert not conversation.messages.filter(kind="note").exists()
     assert conversation.messages.filter(kind="shopper").count() == 4
+
+
+def test_a_line_sent_again_with_its_key_is_stored_once(client, site):
+    from contactkit.inbox import threads
+    from contactkit.launcher import chat
+
+    conversation = chat.start_chat(site, name="Ana", email="ana@example.com", message="Hola")
+    url = f"/contactkit/api/chats/{threads.thread_token(conversation)}/messages"
+    line = {"body": "¿Y en verde?", "key": "k1a2b3"}
+    first = client.post(url, line, content_type="application/json")
+    again = client.post(url, line, content_type="application/json")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    assert conversation.messages.filter(body="¿Y en verde?").count() == 1
+    # Another key is another line, even with the same words.
+    client.post(url, {**line, "key": "k9"}, content_type="application/json")
+    assert conversation.messages.filter(body="¿Y en verde?").count() == 2
+    bad = client.post(url, {**line, "key": "<x>"}, content_type="application/json")
+    assert bad.status_code == 422

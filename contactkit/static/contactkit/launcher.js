@@ -263,13 +263,17 @@
           form.requestSubmit();
         }
       });
+      const sending = { words: "", key: "" };
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const words = text.value.trim();
         if (!words || !chat) return;
         busyButton(send, true);
         try {
-          await call("chats/" + encodeURIComponent(chat.token) + "/messages", { body: words });
+          // One key per line, kept while it is retried: the server stores it once.
+          if (sending.words !== words) Object.assign(sending, { words, key: Date.now().toString(36) + Math.random().toString(36).slice(2) });
+          await call("chats/" + encodeURIComponent(chat.token) + "/messages", { body: words, key: sending.key });
+          sending.words = "";
           text.value = "";
           error.textContent = "";
           schedule(0);
