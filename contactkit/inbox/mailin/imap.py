@@ -100,13 +100,15 @@ def poll(mailbox):
     config = config_of(mailbox)
     key = mailbox_key(config)
     summary = Summary(key)
-    state, _created = MailboxState.objects.get_or_create(key=key)
     lock = f"contactkit:mailbox:{secrets.token_hex(8)}"
     lock_key = f"contactkit:mailbox-lock:{key}"
+    # The lock first: a poller that finds the mailbox taken touches nothing, not even the
+    # database (SQLite would have two writers at once for the state row).
     if not cache.add(lock_key, lock, LOCK_SECONDS):
         summary.busy = True
         return summary
     try:
+        state, _created = MailboxState.objects.get_or_create(key=key)
         _poll(config, state, summary)
     except DatabaseError:
         raise
