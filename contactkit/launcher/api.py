@@ -424,6 +424,7 @@ class LauncherState(Schema):
     contact_url: str
     privacy_url: str
     poll: float
+    stream: bool = False
     texts: dict[str, str]
 
 

@@ -96,6 +96,8 @@ def launcher_state(site, language, now=None):
             "contact_url": contact_url,
             "privacy_url": (privacy.get_full_url() or "") if privacy and privacy.live else "",
             "poll": contactkit_settings.CHAT_POLL_SECONDS,
+            # Whether chats are pushed as Server-Sent Events here (else the panel only polls).
+            "stream": _streams_enabled(),
             "texts": texts(shop_name, chat["provider_name"], reply_time),
         }
 
@@ -279,3 +281,9 @@ def texts(shop_name, provider_name="", reply_time=None):
         ),
     }
     return {key: str(value) for key, value in texts.items()}
+
+
+def _streams_enabled():
+    from contactkit.launcher.sse import enabled
+
+    return enabled()

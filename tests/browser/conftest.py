@@ -121,6 +121,11 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         # prefix, as in demo_pages.PAGES, English ones at /en/. Changing ROOT_URLCONF clears
         # the URL resolver's caches, so no address keeps the prefix of the tests' default.
         LANGUAGE_CODE="es",
+        # The chat's panels poll here instead of streaming: this live server's threads share
+        # ONE in-memory SQLite connection, and a stream's read in progress makes another
+        # thread's savepoint fail ("SQL statements in progress"). Real servers give each
+        # thread its own connection; the streams are tested in tests/launcher/test_sse.py.
+        EVENTSTREAM_STORAGE_CLASS=None,
     )
     overrides.enable()
     server = None

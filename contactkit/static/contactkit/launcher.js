@@ -363,7 +363,7 @@
     };
     // The pushed news; polling takes over whenever the stream is down.
     const listen = () => {
-      if (stream || !chat || !window.EventSource || Date.now() < retryAt) return;
+      if (stream || !chat || !window.EventSource || (state && state.stream === false) || Date.now() < retryAt) return;
       const token = chat.token;
       stream = new EventSource(api + "chats/" + encodeURIComponent(token) + "/stream");
       stream.onmessage = (event) => {
