@@ -11,5 +11,7 @@ class ContactkitConfig(AppConfig):
     def ready(self):
         from contactkit import checks  # noqa: F401  (registers the system checks)
         from contactkit.launcher import signals
+        from contactkit.pages import cache as page_cache
 
         signals.connect()
+        page_cache.connect()

@@ -92,6 +92,10 @@ DEFAULTS = {
     "CHAT_RATE_LIMIT": (30, 60),
     "API_RATE_LIMIT_ORIGIN": (1200, 60),
     "API_RATE_LIMIT_IP": (240, 60),
+    # Anonymous visits of contactkit pages are answered from Django's cache
+    # (contactkit.pages.cache) for at most this long; they are forgotten sooner when anything
+    # they show is saved, and when a shown channel opens or closes. 0 turns the cache off.
+    "PAGE_CACHE_SECONDS": 3600,
 }
 
 

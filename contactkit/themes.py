@@ -166,11 +166,13 @@ def site_theme_name(request):
     """The theme picked for the request's site in *Settings → Theme* ("" for none)."""
     from wagtail.models import Site
 
+    from contactkit.pages.cache import remember
     from contactkit.theming.models import ThemeSettings
 
-    if Site.find_for_request(request) is None:
+    site = Site.find_for_request(request)
+    if site is None:
         return ""
-    return ThemeSettings.for_request(request).theme
+    return remember("theme", (site.pk,), lambda: ThemeSettings.for_site(site).theme)
 
 
 def theme_for_request(request, preferred=None):

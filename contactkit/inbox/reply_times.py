@@ -193,7 +193,7 @@ def staff_figures(site, user, *, now=None):
 
 
 def cache_key(site):
-    return f"contactkit:reply-times:v1:{site.pk}:{contactkit_settings.REPLY_TIME_DAYS}"
+    return f"contactkit:reply-times:v2:{site.pk}:{contactkit_settings.REPLY_TIME_DAYS}"
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -277,11 +277,17 @@ def duration_text(delta):
 
 
 def _measured(site, *, channels=None, now=None):
+    from contactkit.pages import cache as page_cache
+
     key = cache_key(site)
-    measured = cache.get(key)
-    if measured is None:
-        measured = _measure(site, channels=channels, now=now)
-        cache.set(key, measured, CACHE_SECONDS)
+    # Kept with the time it was measured ("too few answers yet" too), so a page stored by the
+    # page cache is kept no longer than these figures.
+    found = cache.get(key)
+    if found is None:
+        found = (timezone.now(), _measure(site, channels=channels, now=now))
+        cache.set(key, found, CACHE_SECONDS)
+    measured_at, measured = found
+    page_cache.expires_by(measured_at + dt.timedelta(seconds=CACHE_SECONDS))
     return measured
 
 

@@ -15,6 +15,7 @@ from wagtail.models import Page
 
 from contactkit import themes
 from contactkit.conf import contactkit_settings
+from contactkit.pages import cache as page_cache
 from contactkit.pages.blocks import BodyBlock
 from contactkit.profile.shop import Shop
 
@@ -79,8 +80,22 @@ class ContactkitPage(Page):
     def get_template(self, request, *args, **kwargs):
         return self.get_themed_template(request, super().get_template(request, *args, **kwargs))
 
+    def serve(self, request, *args, **kwargs):
+        return self.serve_cached(request, super().serve, *args, **kwargs)
+
+    def serve_cached(self, request, serve, *args, **kwargs):
+        """``serve(request, *args, **kwargs)``, through the page cache when this is the page's
+        main address (:mod:`contactkit.pages.cache`); routes below it always render."""
+        view = args[0] if args else kwargs.get("view")
+        if view is not None and getattr(view, "__name__", "") not in ("index", "index_route"):
+            return serve(request, *args, **kwargs)
+        return page_cache.serve(self, request, lambda: serve(request, *args, **kwargs))
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        if page_cache.rendering():
+            # Filled in for each visitor when the stored page is served.
+            context["csrf_token"] = page_cache.marker("csrf")
         context["shop"] = Shop.for_request(request)
         context["contactkit_base_template"] = contactkit_settings.BASE_TEMPLATE
         context["contactkit_theme"] = self.theme_for(request)
@@ -112,6 +127,9 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
     class Meta:
         verbose_name = _("contact page")
 
+    def serve(self, request, *args, **kwargs):
+        return self.serve_cached(request, super().serve, *args, **kwargs)
+
     def get_form_class(self):
         """The form shoppers fill in."""
         from contactkit.inbox.forms import ContactForm
@@ -123,7 +141,15 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
 
         ``request`` is the request the form was sent with: the form's limits count by it.
         """
-        builder = FormBuilder(list(self.form_fields.all()))
+        # The published page's questions change only when it is published again: read once
+        # per change. A preview's questions are the ones being edited (held in memory).
+        if "form_fields" in getattr(self, "_cluster_related_objects", {}) or not self.pk:
+            questions = list(self.form_fields.all())
+        else:
+            questions = page_cache.remember(
+                "form_fields", (self.pk,), lambda: list(self.form_fields.all())
+            )
+        builder = FormBuilder(questions)
         definition = [
             {
                 "name": question.clean_name,
@@ -268,6 +294,9 @@ class ReturnsPage(RoutablePageMixin, ContactkitPage):
 
     class Meta:
         verbose_name = _("returns page")
+
+    def serve(self, request, *args, **kwargs):
+        return self.serve_cached(request, super().serve, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         from contactkit.returns.text import describe

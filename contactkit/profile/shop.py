@@ -18,6 +18,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from contactkit.i18n import active_content_language
+from contactkit.pages import cache as page_cache
 from contactkit.profile import hours, verification
 from contactkit.profile.availability import Status
 from contactkit.profile.choices import SOCIAL_KINDS, ChannelKind, Purpose
@@ -188,24 +189,34 @@ class Shop:
     @cached_property
     def today(self):
         """Today's date where the shop is."""
+        page_cache.expires_at_midnight(self.profile.zone, self.now)
         return self.now.astimezone(self.profile.zone).date()
 
     # --- the profile ---------------------------------------------------------------------
 
+    # The shop's facts change only when the owner saves something: each is read from the
+    # database once per change (contactkit.pages.cache.remember) and from the cache after.
+
+    def _remember(self, name, compute):
+        return page_cache.remember(name, (self.site.pk, self.language), compute)
+
     @cached_property
     def profile(self):
-        if self.request is not None:
-            profile = StoreProfile.for_request(self.request)
-        else:
-            profile = StoreProfile.for_site(self.site)
-        return profile.localize(self.language)
+        return self._remember(
+            "profile", lambda: StoreProfile.for_site(self.site).localize(self.language)
+        )
 
     def _localized(self, rows):
         return [row.localize(self.language) for row in rows]
 
     @cached_property
     def people(self):
-        return self._localized(self.profile.people.prefetch_related(_with_renditions("photo")))
+        return self._remember(
+            "people",
+            lambda: self._localized(
+                self.profile.people.prefetch_related(_with_renditions("photo"))
+            ),
+        )
 
     @cached_property
     def seals(self):
@@ -217,15 +228,18 @@ class Shop:
 
     @cached_property
     def _seals(self):
-        return self._localized(self.profile.seals.prefetch_related(_with_renditions("image")))
+        return self._remember(
+            "seals",
+            lambda: self._localized(self.profile.seals.prefetch_related(_with_renditions("image"))),
+        )
 
     @cached_property
     def review_profiles(self):
-        return list(self.profile.review_profiles.all())
+        return self._remember("review_profiles", lambda: list(self.profile.review_profiles.all()))
 
     @cached_property
     def closures(self):
-        return self._localized(self.profile.closures.all())
+        return self._remember("closures", lambda: self._localized(self.profile.closures.all()))
 
     @property
     def register_search_url(self):
@@ -303,11 +317,16 @@ class Shop:
     @cached_property
     def home(self):
         """The site's home page in the shop's language (its default one if not translated)."""
-        return self.site.root_page.localized
+        return self._remember("home", lambda: self.site.root_page.localized)
 
     def first_live(self, page_class):
         """The site's first live page of ``page_class``, in the shop's language if there is
         one in it, else in the site's default language."""
+        return self._remember(
+            f"first_live:{page_class._meta.label}", lambda: self._first_live(page_class)
+        )
+
+    def _first_live(self, page_class):
         homes = (
             [self.home]
             if self.home.pk == self.site.root_page_id
@@ -350,12 +369,22 @@ class Shop:
     def channels(self):
         """Every channel in the editor's order, with its schedule and current status."""
         views = []
-        for channel in ContactChannel.objects.for_site(self.site).select_related("page"):
-            channel.localize(self.language)
+        for channel in self._remember("channels", self._channels):
             schedule = channel.schedule(self.profile, closures=self.closures)
             status = schedule.status(self.now) if schedule.has_hours else None
+            if status is not None:
+                # "Open now" holds until the channel next closes or opens; "opens tomorrow"
+                # until midnight.
+                page_cache.expires_by(status.closes_at if status.is_open else status.opens_at)
+                page_cache.expires_at_midnight(self.profile.zone, self.now)
             views.append(ChannelView(channel, schedule, status, self))
         return views
+
+    def _channels(self):
+        channels = list(ContactChannel.objects.for_site(self.site).select_related("page"))
+        for channel in channels:
+            channel.localize(self.language)
+        return channels
 
     @property
     def direct_channels(self):
@@ -421,13 +450,13 @@ class Shop:
     def return_policy(self):
         from contactkit.returns.models import ReturnPolicy
 
-        if self.request is not None:
-            policy = ReturnPolicy.for_request(self.request)
-        else:
+        def load():
             policy = ReturnPolicy.for_site(self.site)
-        policy.localize(self.language)
-        policy.prefetched_steps = self._localized(policy.steps.all())
-        return policy
+            policy.localize(self.language)
+            policy.prefetched_steps = self._localized(policy.steps.all())
+            return policy
+
+        return self._remember("return_policy", load)
 
 
 def _with_renditions(field):

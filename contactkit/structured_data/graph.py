@@ -9,6 +9,7 @@ Building the graph costs a fixed number of queries whatever the number of channe
 loads channels with their hours in one go, and the few pages linked to are looked up once.
 """
 
+import hashlib
 import json
 from functools import cached_property
 from urllib.parse import urljoin
@@ -85,6 +86,10 @@ GENERAL_CONTACT_TYPE = "customer service"
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
+# The graph of a page is kept this long at most (it is rebuilt on any change and each day).
+JSON_LD_CACHE_SECONDS = 24 * 60 * 60
+
+
 def organisation(shop, *, base_url: str | None = None) -> dict:
     """The shop as one schema.org node (a dict), of type :data:`ORGANISATION_TYPE`.
 
@@ -126,10 +131,37 @@ def json_ld(shop, *, page=None, base_url: str | None = None) -> str:
 
 
 def script_tag(shop, *, page=None, base_url: str | None = None) -> SafeString:
-    """The complete ``<script type="application/ld+json">`` element for a page's ``<head>``."""
+    """The complete ``<script type="application/ld+json">`` element for a page's ``<head>``.
+
+    Built once per change and day: kept in Django's cache under the page cache's generation
+    (which every save of what it shows replaces, see :mod:`contactkit.pages.cache`), the
+    page, the language, the address and the shop's date (special days are counted from it).
+    """
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    from contactkit.pages import cache as page_cache
+
+    current = page_cache.generation()
+    text = None
+    if current is not None:
+        parts = [
+            current,
+            shop.site.pk,
+            page.pk if isinstance(page, Page) else "",
+            get_language(),
+            base_url or "",
+            shop.request.get_host() if shop.request is not None else "",
+            shop.today.isoformat(),
+        ]
+        key = "contactkit:json-ld:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        text = cache.get(key)
+    if text is None:
+        text = json_ld(shop, page=page, base_url=base_url)
+        if current is not None:
+            cache.set(key, text, JSON_LD_CACHE_SECONDS)
     # json_ld() escapes every character that could end the element or start markup.
-    text = mark_safe(json_ld(shop, page=page, base_url=base_url))  # noqa: S308
-    return format_html('<script type="application/ld+json">{}</script>', text)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
 
 
 class _Builder:

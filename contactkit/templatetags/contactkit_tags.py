@@ -28,6 +28,19 @@ def _shop(context):
     return shop
 
 
+def _remembered(request, name, compute, page=None):
+    """``compute()`` once per change of what pages show (contactkit.pages.cache.remember), for
+    the request's site, address and language: links to other pages, the site's settings."""
+    from django.utils.translation import get_language
+
+    from contactkit.pages.cache import remember
+
+    if request is None:
+        return compute()
+    parts = (request.get_host(), request.path, get_language(), getattr(page, "pk", None))
+    return remember(name, parts, compute)
+
+
 @register.simple_tag(takes_context=True)
 def contactkit_structured_data(context):
     """The shop's JSON-LD graph, with the current page when there is one."""
@@ -99,13 +112,17 @@ def contactkit_contact_form(context):
     if form is None and page is not None:
         form = page.get_form()
     request = context.get("request")
-    privacy = InboxSettings.for_request(request).privacy_page if request else None
-    # The privacy page in the shopper's language, when it has been translated.
-    privacy = privacy.localized if privacy is not None else None
+
+    def privacy_url():
+        privacy = InboxSettings.for_request(request).privacy_page
+        # The privacy page in the shopper's language, when it has been translated.
+        privacy = privacy.localized if privacy is not None else None
+        return privacy.url if privacy and privacy.live else ""
+
     return {
         "form": form,
         "action": page.url if page else "",
-        "privacy_url": privacy.url if privacy and privacy.live else "",
+        "privacy_url": _remembered(request, "privacy_url", privacy_url) if request else "",
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
@@ -127,10 +144,11 @@ def contactkit_alternate_links(context):
 
     from contactkit.languages import alternates
 
+    page, request = context.get("page"), context.get("request")
     return format_html_join(
         "\n",
         '<link rel="alternate" hreflang="{}" href="{}">',
-        alternates(context.get("page"), context.get("request")),
+        _remembered(request, "alternates", lambda: alternates(page, request), page),
     )
 
 
@@ -139,7 +157,8 @@ def contactkit_language_switch(context):
     """Links to the page in each of the site's languages (nothing on a one-language site)."""
     from contactkit.languages import language_links
 
-    return {"links": language_links(context.get("page"), context.get("request"))}
+    page, request = context.get("page"), context.get("request")
+    return {"links": _remembered(request, "languages", lambda: language_links(page, request), page)}
 
 
 @register.simple_tag(takes_context=True)
@@ -211,7 +230,10 @@ def contactkit_launcher(context):
 
     request = context.get("request")
     shop = _shop(context)
-    if request is None or shop is None or not LauncherSettings.for_request(request).enabled:
+    if request is None or shop is None:
+        return {"launcher": None}
+    launcher = _remembered(request, "launcher", lambda: LauncherSettings.for_request(request))
+    if not launcher.enabled:
         return {"launcher": None}
     contact_page = shop.contact_page
     if contact_page is None:
