@@ -69,7 +69,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "bench-chat.md"
 DOCS_START = "<!-- bench/chat.py: latest run (start) -->"
 DOCS_END = "<!-- bench/chat.py: latest run (end) -->"
-WSGI_APPLICATION = "tests.browser.production_wsgi:application"
+WSGI_APPLICATION = "demoshop.wsgi:application"
 # The limit the issue sets: a reply reaches the shopper within 2 seconds.
 LIMIT_SECONDS = 2.0
 # Where a chat's SSE stream may be, tried in order ({token} is the chat's token).
@@ -208,6 +208,8 @@ class Demo:
             "CONTACTKIT_STATIC_ROOT": str(self.workdir / "static"),
             "CONTACTKIT_MEDIA_ROOT": str(self.workdir / "media"),
             "SECURE_COOKIES": "0",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_HSTS_SECONDS": "0",
             "BENCH_CHAT_CACHE": self.cache,
         }
 

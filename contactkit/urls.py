@@ -6,6 +6,7 @@ catch-all page route.
 
 from django.urls import path
 
+from contactkit.health import health
 from contactkit.inbox.mailin.views import inbound_email
 from contactkit.launcher import sse
 from contactkit.launcher.api import api
@@ -20,4 +21,5 @@ urlpatterns = [
     path("api/chats/<str:token>/stream", sse.shopper_stream, name="contactkit_chat_stream"),
     path("api/", api.urls),
     path("chat/<int:pk>/stream/", sse.staff_stream, name="contactkit_staff_chat_stream"),
+    path("health/", health, name="contactkit_health"),
 ]

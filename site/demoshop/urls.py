@@ -7,6 +7,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from contactkit.sitemaps import TranslatedSitemap
+from demoshop import media
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -21,6 +22,9 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+else:
+    # Production without a web server in front for MEDIA_ROOT: SERVE_MEDIA (demoshop/media.py).
+    urlpatterns += media.urlpatterns()
 
 # Pages in the default language (Spanish) have no prefix; the others start with theirs (/en/).
 urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)

@@ -26,7 +26,7 @@ import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_MODULE = "tests.browser.production_settings"
-WSGI_APPLICATION = "tests.browser.production_wsgi:application"
+WSGI_APPLICATION = "demoshop.wsgi:application"
 
 # Static folders no shop page uses (Django's and Wagtail's admin, country flags). The weight test
 # leaves them out of collectstatic to save ~20 s; a page that did use one of them would fail
@@ -69,6 +69,11 @@ class ProductionDemo:
             "DATABASE_URL": self.database_url,
             "CONTACTKIT_STATIC_ROOT": str(self.static_root),
             "CONTACTKIT_MEDIA_ROOT": str(self.media_root),
+            # Served over plain HTTP on 127.0.0.1: no redirect to HTTPS, cookies without the
+            # Secure flag, no HSTS (everything else as in production).
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "SECURE_HSTS_SECONDS": "0",
         }
         env.pop("CONTACTKIT_THEME", None)
         if theme:
