@@ -52,7 +52,9 @@ def sent_with_errors(request, demo, browser):
         with page.expect_navigation(wait_until="load"):
             page.click(".ck-form__submit")
         summary = page.locator("#ck-form-errors")
-        page.wait_for_function("document.activeElement && document.activeElement.id", timeout=5000)
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement.id", timeout=5000
+        )
         seen["focused"] = page.evaluate("document.activeElement.id")
         seen["language"] = page.evaluate("document.documentElement.lang")
         seen["summary"] = summary.inner_text()

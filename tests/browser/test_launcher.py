@@ -112,7 +112,7 @@ def new_page(browser, base_url, **options):
 def open_panel(page):
     page.locator(BUTTON).click()
     page.locator(PANEL).wait_for(state="visible")
-    page.wait_for_function("document.querySelector('.ck-launcher__body').children.length")
+    page.wait_for_function("() => document.querySelector('.ck-launcher__body').children.length")
 
 
 def panel_text(page):
@@ -590,7 +590,7 @@ def third_party(demo, browser):
                 seen["consent"] = page.locator(".ck-launcher__consent").inner_text()
                 seen["chosen"] = len(seen["loads"])
                 page.locator(PANEL).get_by_role("button", name=texts["open_chat"]).click()
-                page.wait_for_function("window.CRISP_WEBSITE_ID === '5f3c9a2b-demo'")
+                page.wait_for_function("() => window.CRISP_WEBSITE_ID === '5f3c9a2b-demo'")
                 page.wait_for_timeout(300)
                 seen["confirmed"] = len(seen["loads"])
                 seen["panel_open"] = page.locator(PANEL).is_visible()

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import django
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 SITE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -16,6 +17,10 @@ INSTALLED_APPS = [
     "contactkit",
     # The live chat pushed as Server-Sent Events (its events are stored: see below).
     "django_eventstream",
+    # django-ninja installed as an app serves the API's docs (/contactkit/api/docs) with its own
+    # copy of Swagger UI and no inline script, which the Content-Security-Policy allows; without
+    # it, they come from a CDN with an inline script, which it refuses.
+    "ninja",
     "phonenumber_field",
     "django_countries",
     "wagtail.contrib.settings",
@@ -49,11 +54,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header (django-csp, CONTENT_SECURITY_POLICY below), and inside
+    # it what contactkit adds per response: a third-party chat's origins on the sites that use
+    # one, the media storage's origin, the admin's nonce (docs/csp.md).
+    "csp.middleware.CSPMiddleware",
+    "contactkit.csp.ContactkitCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous visits of contactkit pages answered from the cache before Wagtail looks the
+    # page up (contactkit.pages.cache): after the session, language, CSRF and user are known.
+    "contactkit.pages.cache.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -161,6 +174,26 @@ STATICFILES_FINDERS = [
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# The Content-Security-Policy of every response (django-csp; docs/csp.md). Nothing inline: no
+# <script> or <style> element without a src, no style="" or on…="" attribute, so an injected
+# one is refused. Scripts, styles, fonts, fetches, frames and forms stay on this origin; images
+# may also be data: URIs (Wagtail's admin uses a few). frame-ancestors 'self': only the site
+# itself may frame its pages (Wagtail's preview is same-origin). contactkit.csp adds, per
+# response, what a site's own choices need: its third-party chat's origins, the media
+# storage's origin when it is elsewhere, and in the admin a nonce for Wagtail's own scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
 }
 
 WAGTAIL_SITE_NAME = "Cerámica Alba"
