@@ -157,6 +157,31 @@ def ensure_postgres():
     return False
 
 
+def redis_up():
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_redis():
+    """Redis on 127.0.0.1:6379 (the production tests start their own too, to stop it)."""
+    if redis_up():
+        return True
+    server = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/bin:/usr/sbin")
+    if server:
+        say("Starting Redis")
+        subprocess.run(  # noqa: S603
+            [server, "--bind", "127.0.0.1", "--port", "6379", "--daemonize", "yes"], check=False
+        )
+        for _attempt in range(20):
+            if redis_up():
+                return True
+            time.sleep(0.5)
+    return False
+
+
 def ensure_debian_packages(commands):
     """Install the Debian packages behind ``commands`` ({command: package}) that are missing."""
     missing = sorted(
@@ -213,6 +238,8 @@ def test(args):
             "java": "default-jre-headless",
             # A real IMAP server for the replies-by-email tests (tests/inbox/imap_server.py).
             "dovecot": "dovecot-imapd",
+            # The production tests' own Redis, which they stop and start (tests/production).
+            "redis-server": "redis-server",
         }
     )
     ensure_html_checker()
@@ -237,6 +264,8 @@ def test(args):
         if IN_CI:
             raise SystemExit("PostgreSQL is not reachable on 127.0.0.1:5432.")
         say("PostgreSQL is not reachable on 127.0.0.1:5432: running on SQLite only")
+    if not ensure_redis() and IN_CI:
+        raise SystemExit("Redis is not reachable on 127.0.0.1:6379.")
 
     # Each Python runs its SQLite and PostgreSQL suites side by side (two cores), without the
     # browser tests; those then run once, alone, so their timings are not squeezed.
@@ -266,6 +295,8 @@ def test(args):
             handle = log.open("w")
             process = subprocess.Popen(  # noqa: S603
                 [py, "-m", "pytest", "-p", "no:cacheprovider", "--ignore=tests/browser"]
+                # The production tests run once, on their own, below.
+                + ["--ignore=tests/production"]
                 # The wheel test builds its own SQLite project: once per Python is enough.
                 + (["--ignore=tests/test_packaging.py"] if db_name == "postgres" else [])
                 + args.pytest_args,
@@ -284,6 +315,25 @@ def test(args):
                 failures.append(label)
             summary = [line for line in output.splitlines() if line.strip()][-1:]
             print(f"  {label}: {' '.join(summary)}", flush=True)
+
+    # gunicorn servers over their own PostgreSQL, Redis and SMTP server, with the task worker:
+    # two servers sharing them, a soak of mixed traffic, and faults (mail down or hanging, a
+    # worker killed, PostgreSQL restarted, Redis down). Short here; bench/soak.py runs longer.
+    if have_postgres:
+        say("Production tests: two gunicorn servers, soak and faults (Python 3.11)")
+        result = run(
+            main_py,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "tests/production",
+            *args.pytest_args,
+            env={"DJANGO_SETTINGS_MODULE": "demoshop.settings.test"},
+            check=False,
+        )
+        if result.returncode not in passed_codes:
+            failures.append("production tests")
 
     say("Browser tests: every page × theme × viewport, in Chromium (Python 3.11, SQLite)")
     env = {"DJANGO_SETTINGS_MODULE": "demoshop.settings.test"}

@@ -230,15 +230,24 @@ def send_delivery(delivery_id, *, now=None):
         return _record_outcome(delivery, outcome, now)
 
 
-def send_due_deliveries(now=None):
-    """Send every waiting delivery whose time has come, oldest first; return how many went out."""
+def send_due_deliveries(now=None, *, stop=None):
+    """Send every waiting delivery whose time has come, oldest first; return how many went out.
+
+    ``stop``, a callable, is asked before each delivery: once it answers true, the rest are
+    left for the next run (a service being stopped finishes the email it is sending, no more).
+    """
     now = now or timezone.now()
     due = (
         EmailDelivery.objects.filter(_due(now), state__in=RETRYABLE)
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)
     )
-    return sum(send_delivery(pk, now=now) for pk in list(due))
+    sent = 0
+    for pk in list(due):
+        if stop is not None and stop():
+            break
+        sent += send_delivery(pk, now=now)
+    return sent
 
 
 def _due(now):
