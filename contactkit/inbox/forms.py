@@ -12,6 +12,7 @@ from PIL import Image
 from contactkit.conf import contactkit_settings
 from contactkit.inbox import limits, spam
 from contactkit.inbox.models import Topic
+from contactkit.pages.cache import hole
 
 # What a shopper may attach, recognised by the file's bytes, never by its name.
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -174,8 +175,9 @@ class ContactForm(forms.Form):
         self.request = request
         self._extra_definition = list(extra_definition or [])
         if not self.is_bound:
-            self.initial.setdefault("started", spam.form_timestamp())
-            self.initial.setdefault("submission_key", uuid.uuid4().hex)
+            # A page stored by the page cache gets each visitor's own values when served.
+            self.initial.setdefault("started", hole("started", spam.form_timestamp()))
+            self.initial.setdefault("submission_key", hole("key", uuid.uuid4().hex))
         self.extra_names = []
         self.add_extra_fields(extra_fields or {})
         self.fields["attachments"].help_text = ngettext(
