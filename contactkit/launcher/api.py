@@ -27,9 +27,10 @@ from functools import wraps
 from typing import Literal
 
 from django.core.cache import cache
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from django.core.validators import ProhibitNullCharactersValidator, validate_email
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import URLPattern
 from django.utils import translation
@@ -109,7 +110,9 @@ class JSONObjectParser(Parser):
     def parse_body(self, request):
         try:
             data = json.loads(request.body)
-        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        # JSONDecodeError and UnicodeDecodeError; RecursionError: arrays or objects nested
+        # thousands deep, which Python's parser gives up on.
+        except (ValueError, RecursionError) as error:
             raise Problem(400, bad_json_text()) from error
         if not isinstance(data, dict):
             raise Problem(400, bad_json_text())
@@ -162,7 +165,8 @@ class Call:
 def _site_from(value):
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        # OverflowError: JSON's 1e400 (or Infinity) is a float int() cannot take.
         return None, None
     if number <= 0 or number > 2**31:
         return number, None
@@ -193,7 +197,7 @@ def _body(request):
     """The JSON object sent, or {} (what is wrong with it is said by the endpoint)."""
     try:
         data = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -221,6 +225,15 @@ def _language(request, body, conversation):
     return language_or_default(translation.get_language_from_request(request))
 
 
+def _unread_call_language(request):
+    """The language of a call that failed before its own was known: ``?lang=`` if the query
+    string can be read at all, else the browser's."""
+    try:
+        return _language(request, {}, None)
+    except (BadRequest, SuspiciousOperation):
+        return language_or_default(translation.get_language_from_request(request))
+
+
 def guard(view):
     """Wrap one of the API's views with CORS, limits, the body's size and the site."""
 
@@ -230,6 +243,36 @@ def guard(view):
             return _guarded(view, request, kwargs, *args)
         except Problem as problem:
             return problem.response()
+        except Http404:
+            # An address of the API that names nothing (django-ninja's home page without
+            # its docs): the 404 every other unknown address of the API gets.
+            with translation.override(_unread_call_language(request)):
+                detail = gettext("There is nothing at this address.")
+            return JsonResponse({"detail": detail}, status=404)
+        except (BadRequest, SuspiciousOperation) as error:
+            # What Django answers 400 to (a query string with more fields than
+            # DATA_UPLOAD_MAX_NUMBER_FIELDS, a Host it will not trust): the caller's fault,
+            # logged where Django logs it.
+            if isinstance(error, SuspiciousOperation):
+                security = logging.getLogger(f"django.security.{type(error).__name__}")
+                security.warning("%s %s: %s", request.method, request.path, error)
+            with translation.override(_unread_call_language(request)):
+                detail = gettext("We could not read this request.")
+            return JsonResponse({"detail": detail}, status=400)
+        except (OperationalError, InterfaceError):
+            # The database is down or restarting: a clean 503 the panel retries after.
+            logger.exception("contactkit API: the database is unavailable: %s", request.path)
+            response = JsonResponse(
+                {
+                    "detail": gettext(
+                        "This page cannot be shown right now because of a technical problem "
+                        "on our side. Please try again in a minute."
+                    )
+                },
+                status=503,
+            )
+            response["Retry-After"] = "30"
+            return response
         except Exception:  # never a 500 page: the shopper's panel shows a sentence
             logger.exception("contactkit API call failed: %s %s", request.method, request.path)
             return JsonResponse(
@@ -467,6 +510,16 @@ def _one_line(value):
     return value
 
 
+def _no_nul(value):
+    """No NUL character (PostgreSQL keeps none in text): refused with Django's own sentence,
+    as the contact form refuses it, instead of failing when the text is stored."""
+    try:
+        ProhibitNullCharactersValidator()(value)
+    except DjangoValidationError as error:
+        raise ValueError(error.messages[0]) from None
+    return value
+
+
 class NewChat(Schema):
     model_config = ConfigDict(str_strip_whitespace=True)
 
@@ -481,7 +534,12 @@ class NewChat(Schema):
     @field_validator("name")
     @classmethod
     def _name_on_one_line(cls, value):
-        return _one_line(value)
+        return _one_line(_no_nul(value))
+
+    @field_validator("message")
+    @classmethod
+    def _storable(cls, value):
+        return _no_nul(value)
 
     @field_validator("email")
     @classmethod
@@ -500,6 +558,11 @@ class NewLine(Schema):
     # The panel's own name for this line, the same when it sends it again: a send whose
     # answer was lost (a dropped connection) and is retried stores the line once.
     key: str = Field("", max_length=64, pattern=r"^[A-Za-z0-9_-]*$")
+
+    @field_validator("body")
+    @classmethod
+    def _storable(cls, value):
+        return _no_nul(value)
 
 
 # How long a line's key is remembered (seconds).

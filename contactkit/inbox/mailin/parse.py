@@ -155,7 +155,39 @@ def parse(raw, *, big_file=None):
     _classify(message, mail)
     if message.defects or any(getattr(part, "defects", None) for part in _parts(message)):
         mail.problem(STRUCTURE)
+    _storable(mail)
     return mail
+
+
+# A NUL character PostgreSQL refuses to keep in text: the whole email would fail to import, on
+# every poll. It stands for nothing a reader needs; the replacement character shows where it was.
+_TEXT_FIELDS = (
+    "message_id",
+    "subject",
+    "from_address",
+    "from_name",
+    "text",
+    "language",
+    "automatic_because",
+)
+_LIST_FIELDS = ("in_reply_to", "references", "recipients", "returned_message_ids")
+
+
+def _storable(mail):
+    """Every text read from the email as a database can keep it (no NUL)."""
+    for name in _TEXT_FIELDS:
+        value = getattr(mail, name)
+        if isinstance(value, str) and "\x00" in value:
+            setattr(mail, name, value.replace("\x00", "\ufffd"))
+    for name in _LIST_FIELDS:
+        values = getattr(mail, name)
+        setattr(
+            mail,
+            name,
+            [v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in values],
+        )
+    if isinstance(mail.return_path, str) and "\x00" in mail.return_path:
+        mail.return_path = mail.return_path.replace("\x00", "\ufffd")
 
 
 def _without_big_files(raw, limit):

@@ -92,10 +92,13 @@ def _raw_email(content_type, full_content_type, body):
             return next((fields[name] for name in FIELDS if name in fields), b"")
         return b""
     if content_type == "application/x-www-form-urlencoded":
-        values = parse_qs(body, keep_blank_values=True)
+        # Read as latin-1, which maps every byte to one character and back: each value comes
+        # back as the exact bytes it stands for. (parse_qs of bytes turns %C3%B1, an email's
+        # "ñ", into text and then fails to make ASCII bytes of it.)
+        values = parse_qs(body.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
         for name in FIELDS:
-            if values.get(name.encode()):
-                return values[name.encode()][0]
+            if values.get(name):
+                return values[name][0].encode("latin-1")
         return b""
     if content_type == "application/json":
         try:
@@ -104,6 +107,16 @@ def _raw_email(content_type, full_content_type, body):
             return b""
         for name in FIELDS:
             if isinstance(data, dict) and isinstance(data.get(name), str):
-                return data[name].encode("utf-8", "surrogateescape")
+                return _json_bytes(data[name])
         return b""
     return body
+
+
+def _json_bytes(text):
+    """A JSON string's email as bytes: undecodable bytes escaped as surrogates (U+DC80-DCFF)
+    back to what they were; any other lone surrogate (a JSON "\\ud800", which no byte stands
+    for) as "?", so the email is still kept rather than the call failing."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")

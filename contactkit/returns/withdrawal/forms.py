@@ -59,7 +59,17 @@ def _split(line):
         match = next((m for pattern in _QUANTITY_LAST if (m := pattern.match(line))), None)
     if match is None:
         return (1 if line and not line.isdigit() else None), line
-    return int(match["quantity"]), match["description"].strip(" ,;:-")
+    return _quantity(match["quantity"]), match["description"].strip(" ,;:-")
+
+
+def _quantity(digits):
+    """The number ``digits`` stand for; more than any quantity when they are too many for
+    Python to read (int() refuses strings of over 4300 digits), so the line is explained as
+    over the limit rather than breaking the form."""
+    try:
+        return int(digits)
+    except ValueError:
+        return MAX_QUANTITY + 1
 
 
 def parse_items(text):

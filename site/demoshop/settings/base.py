@@ -121,6 +121,10 @@ def sqlite_for_concurrent_writes(database):
 
 sqlite_for_concurrent_writes(DATABASES["default"])
 
+# Django's database sessions, refusing keys Django never makes (a NUL in a cookie would
+# otherwise reach PostgreSQL and fail the request).
+SESSION_ENGINE = "contactkit.sessions"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
