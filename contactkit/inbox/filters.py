@@ -10,6 +10,7 @@ import zoneinfo
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -101,15 +102,34 @@ class SpamFilterSet(WagtailFilterSet):
 
     def __init__(self, *args, calendar=None, **kwargs):
         super().__init__(*args, **kwargs)
-        queryset = self.queryset
-        self.filters["source"].extra["choices"] = lambda: sources_in(queryset)
+        # Asked for each time the choices are read (the form, its validation, the active
+        # filters): found once.
+        self.filters["source"].extra["choices"] = lambda: self.sources_used
         # The listing's ShopCalendar, so its flags and the refund filter share one "today".
         self.calendar = calendar
 
+    @cached_property
+    def sources_used(self):
+        return sources_in(self.queryset)
+
 
 def sources_in(conversations):
-    """The choices of :class:`Source` that ``conversations`` came from, in their usual order."""
-    used = set(conversations.order_by().values_list("source", flat=True).distinct())
+    """The choices of :class:`Source` that ``conversations`` came from, in their usual order.
+
+    One query. Where the database allows it (PostgreSQL), it asks for one conversation of each
+    source, which the (source, created_at) index finds at once, instead of reading every
+    conversation for its source (50 ms at 100,000 conversations).
+    """
+    conversations = conversations.order_by()
+    if connections[conversations.db].features.supports_slicing_ordering_in_compound:
+        first, *others = [
+            conversations.filter(source=value).values_list("source", flat=True)[:1]
+            for value in Source.values
+        ]
+        # Unordered (Django 6.1 would order the union by Conversation.Meta.ordering).
+        used = set(first.union(*others, all=True).order_by())
+    else:
+        used = set(conversations.values_list("source", flat=True).distinct())
     return [(value, label) for value, label in Source.choices if value in used]
 
 
@@ -135,6 +155,12 @@ class ShopCalendar:
         """{site id: time zone name} of every store profile."""
         return dict(StoreProfile.objects.order_by().values_list("site_id", "time_zone"))
 
+    @cached_property
+    def default_zone_name(self):
+        """The time zone of a site without a store profile. Found once: finding it lists
+        every time zone the system knows (40 ms), which each row of a page would repeat."""
+        return default_time_zone()
+
     @staticmethod
     def zone_named(name):
         """The time zone called ``name`` (UTC if this system does not know it)."""
@@ -145,7 +171,7 @@ class ShopCalendar:
 
     def zone(self, site_id):
         """The time zone of the shop of ``site_id``."""
-        return self.zone_named(self.zone_names.get(site_id) or default_time_zone())
+        return self.zone_named(self.zone_names.get(site_id) or self.default_zone_name)
 
     def today(self, site_id):
         """Today's date in the shop of ``site_id``."""
@@ -174,8 +200,8 @@ class ShopCalendar:
         """``condition(today)`` with each conversation's own shop's today, as one Q."""
         sites = {}
         for site_id, name in self.zone_names.items():
-            sites.setdefault(self.zone_named(name or default_time_zone()), []).append(site_id)
-        default = self.zone_named(default_time_zone())
+            sites.setdefault(self.zone_named(name or self.default_zone_name), []).append(site_id)
+        default = self.zone_named(self.default_zone_name)
         query = ~Q(site_id__in=list(self.zone_names)) & condition(
             self.now.astimezone(default).date()
         )
@@ -211,6 +237,10 @@ class InboxFilterSet(SpamFilterSet):
             if value not in (Status.SPAM, Status.HELD)
         ],
         widget=forms.CheckboxSelectMultiple,
+        # Each conversation has one status, so the filter cannot repeat a row; with DISTINCT
+        # (django-filter's default here) the count computed every row's preview (2 s for the
+        # 90,000 closed conversations of a 100,000 inbox).
+        distinct=False,
     )
     refund_due = django_filters.ChoiceFilter(
         label=_("Refund deadline"),

@@ -5,6 +5,7 @@ edit them once in the Wagtail admin and every page, the structured data and the 
 follow.
 """
 
+import functools
 import re
 import zoneinfo
 from functools import cached_property
@@ -87,8 +88,14 @@ def time_zone_choices():
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
+@functools.cache
+def _zone_names():
+    """Every zone name the system knows: listed once per process (40 ms each time)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def default_time_zone():
-    return settings.TIME_ZONE if settings.TIME_ZONE in zoneinfo.available_timezones() else "UTC"
+    return settings.TIME_ZONE if settings.TIME_ZONE in _zone_names() else "UTC"
 
 
 class PostalAddressFields(models.Model):

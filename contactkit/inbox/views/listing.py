@@ -1,11 +1,12 @@
 """The inbox listing and its two folders: spam, and messages held for review."""
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import (
     BulkActionsCheckboxColumn,
     Column,
@@ -34,6 +35,85 @@ from contactkit.inbox.views.display import (
     spam_reason_text,
     url,
 )
+
+
+def conversations_with(word):
+    """The ids of the conversations with ``word`` (case ignored, Django's ``icontains``) in
+    their reference, name, email or order number, or in one of their messages.
+
+    One set of ids, made of two plain queries, rather than a condition on each conversation
+    (``… OR EXISTS (a message …)``): on PostgreSQL each part is answered by the trigram indexes
+    of migration 0011 (a search for an email or a reference at 100,000 conversations takes
+    milliseconds instead of seconds), and without them (SQLite, or no pg_trgm) each table is
+    still read only once. The same conversations match as with the condition.
+    """
+    in_conversation = (
+        Conversation.objects.filter(
+            Q(reference__icontains=word)
+            | Q(name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(order_number__icontains=word)
+        )
+        .order_by()
+        .values("pk")
+    )
+    in_a_message = Message.objects.filter(body__icontains=word).order_by().values("conversation")
+    # UNION ALL: a conversation found twice is still one conversation for ``pk IN (…)``.
+    # Unordered (Django 6.1 would order the union by Conversation.Meta.ordering).
+    return in_conversation.union(in_a_message, all=True).order_by()
+
+
+class PageCountingPaginator(WagtailPaginator):
+    """Wagtail's paginator, which counts the rows in the query that finds the page's rows.
+
+    Instead of a COUNT query and then the page's query, which both find every row, it asks for
+    the ids of the page's rows with their count (``COUNT(*) OVER ()``), then reads those rows.
+    For a search, where the database must find every match to count them, this halves the
+    work: at 100,000 conversations a word in a quarter of them is looked for once, not twice.
+    The count is the same exact number, and the rows the same rows in the same order.
+
+    ``wanted`` is the page asked for (the ``p`` parameter). If it holds no rows (past the last
+    page), the rows are counted the usual way and the page Django's paginator chooses is read.
+    ``rows_with_ids(ids)`` gives the rows to show for some ids, without the search's
+    conditions, which the database would otherwise evaluate again for every match.
+    """
+
+    def __init__(self, object_list, per_page, *, rows_with_ids, wanted=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows_with_ids = rows_with_ids
+        try:
+            self.wanted = max(1, int(wanted))
+        except (TypeError, ValueError):
+            self.wanted = 1
+        self.read = None  # (number, rows) of the page read with the count
+
+    @cached_property
+    def count(self):
+        # Orphans make a page's size depend on the count, and DISTINCT would count the rows
+        # before it: then the rows are counted first, as usual.
+        if self.orphans or self.object_list.query.distinct:
+            return self.object_list.count()
+        start = (self.wanted - 1) * self.per_page
+        # Only the ids travel through the count (not every column of every match), in the
+        # listing's order.
+        found = list(
+            self.object_list.annotate(ck_rows=Window(Count("pk"))).values_list("pk", "ck_rows")[
+                start : start + self.per_page
+            ]
+        )
+        if not found:
+            # No row on the first page: nothing matches. Past the last page: count them.
+            return 0 if self.wanted == 1 else self.object_list.count()
+        ids = [pk for pk, _count in found]
+        rows = {row.pk: row for row in self.rows_with_ids(ids)}
+        self.read = (self.wanted, [rows[pk] for pk in ids if pk in rows])
+        return found[0][1]
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if self.read and self.read[0] == number:
+            return self._get_page(self.read[1], number, self)
+        return super().page(number)
 
 
 class RefundDueColumn(Column):
@@ -102,15 +182,20 @@ class InboxIndexView(ConversationExportMixin, IndexView):
         for word in (self.search_query or "").split():
             words.setdefault(word.casefold(), word[: self.search_max_word_length])
         for word in list(words.values())[: self.search_max_words]:
-            in_a_message = Message.objects.filter(conversation=OuterRef("pk"), body__icontains=word)
-            queryset = queryset.filter(
-                Q(reference__icontains=word)
-                | Q(name__icontains=word)
-                | Q(email__icontains=word)
-                | Q(order_number__icontains=word)
-                | Exists(in_a_message)
-            )
+            queryset = queryset.filter(pk__in=conversations_with(word))
         return queryset
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # A search reads every match to count them: once, with the page, not twice.
+        if self.is_searching and not self.is_export:
+            return PageCountingPaginator(
+                queryset,
+                per_page,
+                rows_with_ids=lambda ids: self.get_base_queryset().filter(pk__in=ids),
+                wanted=self.request.GET.get(self.page_kwarg),
+                **kwargs,
+            )
+        return super().get_paginator(queryset, per_page, **kwargs)
 
     @cached_property
     def can_act(self):
