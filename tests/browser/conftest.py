@@ -13,10 +13,12 @@ import contextlib
 import io
 import os
 import shutil
+import threading
 import time
 
 import pytest
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.db import connection, connections
 from django.test.utils import override_settings
 from playwright.sync_api import sync_playwright
@@ -149,6 +151,39 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         )
         connection.creation.deserialize_db_from_string(snapshot)
         django_db_blocker.restore()
+
+
+class _InFlight:
+    """How many requests the live server is answering now (from Django's request signals)."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.count = max(0, self.count - 1)
+
+
+IN_FLIGHT = _InFlight()
+request_started.connect(IN_FLIGHT.started, dispatch_uid="browser_tests_in_flight_started")
+request_finished.connect(IN_FLIGHT.finished, dispatch_uid="browser_tests_in_flight_finished")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def requests_end_with_their_module():
+    """The requests a module's closed browsers left in flight (a heartbeat, a poll, a save)
+    are answered before the next module writes its own rows: the live server's threads share
+    the tests' in-memory SQLite connection, which answers a writer "table is locked" while
+    another thread's statement runs, instead of waiting."""
+    yield
+    deadline = time.monotonic() + 15
+    while IN_FLIGHT.count and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module", autouse=True)
