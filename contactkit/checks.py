@@ -6,6 +6,7 @@ from django.apps import apps
 from django.core import checks
 
 from contactkit import themes
+from contactkit.accounts import checks as accounts_checks  # noqa: F401  (registers them)
 from contactkit.conf import contactkit_settings
 from contactkit.inbox import checks as inbox_checks  # noqa: F401  (registers them)
 from contactkit.theming import audit

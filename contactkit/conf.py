@@ -96,6 +96,17 @@ DEFAULTS = {
     # (contactkit.pages.cache) for at most this long; they are forgotten sooner when anything
     # they show is saved, and when a shown channel opens or closes. 0 turns the cache off.
     "PAGE_CACHE_SECONDS": 3600,
+    # Sign-in through python-social-auth (docs/sign-in.md). Backend names (each also listed in
+    # AUTHENTICATION_BACKENDS): "shoppers" get "Continue with …" on the contact form, the
+    # withdrawal form and the launcher, and "My messages"; "staff" get buttons on the admin's
+    # sign-in page, for existing staff whose verified address is in "staff_email_domains";
+    # "profiles" maps a social channel's kind ("instagram", "facebook"…) to the backend whose
+    # sign-in proves the shop controls that profile. "labels" names a backend on its button
+    # ({"oidc": "MiCuenta"}). Empty: no sign-in anywhere.
+    "SIGN_IN": {},
+    # Sign-in attempts (starting one, or coming back from the provider) per client address,
+    # as (attempts, window in seconds).
+    "SIGN_IN_RATE_LIMIT": (30, 600),
 }
 
 

@@ -133,6 +133,19 @@ def _providers(request):
 
 
 @lru_cache(maxsize=1)
+def sign_in_origins():
+    """Where a "Continue with …" form may lead (contactkit.accounts): the providers' sign-in
+    origins, for ``form-action``. From the settings only, so the same for every response."""
+    from contactkit.accounts.providers import sign_in_origins as origins
+
+    try:
+        return origins()
+    except Exception:  # noqa: BLE001 - a backend that cannot be loaded is the checks' to report
+        logger.exception("The sign-in providers' origins could not be worked out")
+        return ()
+
+
+@lru_cache(maxsize=1)
 def media_origins():
     """The origin the default storage serves files from, when it is not this site's own.
 
@@ -292,6 +305,9 @@ class ContactkitCSPMiddleware:
                 _merge(extra, self.admin_policy(request, response))
             else:
                 _merge(extra, self.chat_policy(request))
+            sign_in = sign_in_origins()
+            if sign_in:
+                _merge(extra, {"form-action": sign_in})
         if extra:
             update = dict(getattr(response, "_csp_update", None) or {})
             response._csp_update = _merge(update, _with_defaults(extra, response))
@@ -344,6 +360,10 @@ def _in_admin(request):
 def _storage_changed(setting, **kwargs):
     if setting in ("STORAGES", "MEDIA_URL"):
         media_origins.cache_clear()
+    if setting in ("CONTACTKIT_SIGN_IN", "AUTHENTICATION_BACKENDS") or setting.startswith(
+        "SOCIAL_AUTH_"
+    ):
+        sign_in_origins.cache_clear()
 
 
 setting_changed.connect(_storage_changed, dispatch_uid="contactkit_csp_storage_changed")

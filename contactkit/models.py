@@ -1,5 +1,6 @@
 """Django finds contactkit's models here; each concern keeps its own in its sub-package."""
 
+from contactkit.accounts.models import ProfileProof, ShopperAccount  # noqa: F401
 from contactkit.inbox.models import (  # noqa: F401
     Attachment,
     CannedReply,

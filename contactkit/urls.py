@@ -6,6 +6,7 @@ catch-all page route.
 
 from django.urls import path
 
+from contactkit.accounts import views as accounts
 from contactkit.health import health
 from contactkit.inbox.mailin.views import inbound_email
 from contactkit.launcher import sse
@@ -22,4 +23,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("chat/<int:pk>/stream/", sse.staff_stream, name="contactkit_staff_chat_stream"),
     path("health/", health, name="contactkit_health"),
+    # Signed-in shoppers (docs/sign-in.md): a stable address of "My messages" for the shop's
+    # header, and signing out.
+    path("account/messages/", accounts.my_messages, name="contactkit_my_messages"),
+    path("account/sign-out/", accounts.sign_out, name="contactkit_sign_out"),
 ]

@@ -1,4 +1,7 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
 from contactkit.inbox import actions as conversation_actions
@@ -52,3 +55,27 @@ def chat_admin_css():
     from contactkit.launcher import staff
 
     return staff.admin_stylesheet()
+
+
+# Verified social profiles (contactkit.accounts): their screen, in the Settings menu for staff
+# who may edit the contact channels.
+@hooks.register("register_admin_urls")
+def register_verified_profiles_urls():
+    from contactkit.accounts import admin_views
+
+    return admin_views.admin_urls()
+
+
+class VerifiedProfilesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("contactkit.change_contactchannel")
+
+
+@hooks.register("register_settings_menu_item")
+def register_verified_profiles_menu_item():
+    return VerifiedProfilesMenuItem(
+        _("Verified social profiles"),
+        reverse("contactkit_verified_profiles"),
+        icon_name="success",
+        order=900,
+    )

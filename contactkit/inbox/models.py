@@ -185,6 +185,20 @@ class Conversation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The shopper's account when they were signed in (contactkit.accounts), and whether they
+    # wrote from the address their sign-in provider verified: the inbox marks the sender so.
+    shopper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed-in shopper"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contactkit_conversations",
+        editable=False,
+    )
+    sender_verified = models.BooleanField(
+        _("sender's email verified"), default=False, editable=False
+    )
     # The conversation's own token: it names the conversation in the shopper's private thread
     # link and in its reply address (support+<token>@shop), and never changes.
     reply_token = models.CharField(max_length=24, unique=True, default=new_token, editable=False)

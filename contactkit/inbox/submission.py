@@ -3,6 +3,7 @@
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone, translation
 
+from contactkit.accounts import identity
 from contactkit.conf import contactkit_settings
 from contactkit.inbox import limits, quarantine, spam
 from contactkit.inbox.models import Attachment, Conversation, Message, Source, Status
@@ -88,6 +89,7 @@ def _receive(form, *, site, request, source, page):
         ip_hash=spam.keyed_hash(ip) if ip and contactkit_settings.STORE_IP == "hash" else "",
         consented_at=timezone.now(),
     )
+    identity.mark(conversation, request)
     saved_files = []
     try:
         with transaction.atomic():

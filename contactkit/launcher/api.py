@@ -671,6 +671,7 @@ def start_chat(request, payload: NewChat):
         source=Source.CHAT,
         honeypot=payload.website,
         extra_fields=extra,
+        request=None if call.verdict.foreign else request,
     )
     return Status(
         201,

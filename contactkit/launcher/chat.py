@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from contactkit.accounts import identity
 from contactkit.conf import contactkit_settings
 from contactkit.inbox import actions, followups, limits, spam
 from contactkit.inbox.models import Conversation, Message, Source, Status, Topic
@@ -77,6 +78,7 @@ def start_chat(
     source=Source.CHAT,
     honeypot="",
     extra_fields=None,
+    request=None,
 ):
     """Store a new chat as a conversation with its first message; return the conversation.
 
@@ -104,6 +106,9 @@ def start_chat(
             language=language or translation.get_language() or "",
             consented_at=timezone.now(),
             extra_fields=extra_fields or {},
+            # The signed-in shopper (on the shop's own pages only: the widget's storefronts
+            # send no cookies of the shop's).
+            **identity.marks(request, email),
         )
         Message.objects.create(
             conversation=conversation, kind=Message.Kind.SHOPPER, via=Message.Via.CHAT, body=message

@@ -146,6 +146,7 @@ TRAFFIC_MODELS = {
     "contactkit.withdrawal",
     "contactkit.chatpresence",
     "contactkit.cannedreply",
+    "contactkit.shopperaccount",
 }
 
 

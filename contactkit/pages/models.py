@@ -136,7 +136,7 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
 
         return ContactForm
 
-    def get_form(self, data=None, files=None, request=None):
+    def get_form(self, data=None, files=None, request=None, initial=None):
         """This page's form: the built-in fields and the page's own extra questions.
 
         ``request`` is the request the form was sent with: the form's limits count by it.
@@ -168,6 +168,7 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
             extra_fields=builder.formfields,
             extra_definition=definition,
             request=request,
+            initial=initial,
         )
 
     @path("")
@@ -187,7 +188,9 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
                     return self.serve_form(request, form, status=503)
                 return self.serve_success(request, conversation)
         else:
-            form = self.get_form()
+            from contactkit.accounts import identity
+
+            form = self.get_form(initial=identity.initial(request))
         return self.serve_form(request, form)
 
     def serve_form(self, request, form, status=200):
@@ -243,6 +246,13 @@ class ContactPage(RoutablePageMixin, ContactkitPage):
 
     # The shopper's private conversation page, reached by the signed link in every email.
     # "link/" first: it is not a token.
+    @path("account/", name="account")
+    def account(self, request):
+        """A signed-in shopper's conversations ("My messages"), or the ways to sign in."""
+        from contactkit.accounts.views import account_page
+
+        return account_page(self, request)
+
     @path("conversation/link/", name="thread_new_link")
     def thread_new_link(self, request):
         from contactkit.inbox import thread_views

@@ -9,6 +9,7 @@ import itertools
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.text import capfirst
@@ -67,6 +68,18 @@ class ChannelView:
     @property
     def map_url(self):
         return verification.map_url(self.channel)
+
+    @cached_property
+    def verified_proof(self):
+        """The proof that the shop manages this social profile (contactkit.accounts), while
+        the channel still links to the proven profile; else None."""
+        if self.kind not in SOCIAL_KINDS:
+            return None
+        try:
+            proof = self.channel.proof
+        except ObjectDoesNotExist:
+            return None
+        return proof if proof.matches(self.channel.url) else None
 
     @cached_property
     def week_rows(self):
@@ -381,7 +394,7 @@ class Shop:
         return views
 
     def _channels(self):
-        channels = list(ContactChannel.objects.for_site(self.site).select_related("page"))
+        channels = list(ContactChannel.objects.for_site(self.site).select_related("page", "proof"))
         for channel in channels:
             channel.localize(self.language)
         return channels
@@ -398,6 +411,11 @@ class Shop:
     @property
     def social_channels(self):
         return [view for view in self.channels if view.kind in SOCIAL_KINDS]
+
+    @property
+    def verified_profiles(self):
+        """The social profiles the shop proved it manages (contactkit.accounts)."""
+        return [view for view in self.social_channels if view.verified_proof]
 
     @property
     def stores(self):

@@ -15,7 +15,7 @@ from functools import cached_property
 from urllib.parse import urljoin
 
 from django.urls import NoReverseMatch
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -198,6 +198,9 @@ class _Builder:
                 ),
                 "knowsLanguage": list(profile.languages_spoken),
                 "sameAs": [view.url for view in shop.social_channels if view.url],
+                # Each profile the shop proved it manages (contactkit.accounts): its page, about
+                # the shop, reviewed (proven) on that date.
+                "subjectOf": _present(self.verified_profile(view) for view in shop.social_channels),
                 "contactPoint": _present(
                     self.contact_point(view)
                     for view in shop.channels
@@ -208,6 +211,17 @@ class _Builder:
                 "hasShippingService": self.shipping_service(),
             }
         )
+
+    def verified_profile(self, view):
+        proof = view.verified_proof
+        if proof is None:
+            return None
+        return {
+            "@type": "ProfilePage",
+            "url": view.url,
+            "mainEntity": {"@id": self.organisation_id},
+            "lastReviewed": _iso_date(timezone.localdate(proof.verified_at)),
+        }
 
     def shipping_service(self):
         """The countries the shop ships to, as the page's "Where we ship" lists them."""

@@ -14,6 +14,7 @@
 from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from contactkit.profile.shop import Shop
 from contactkit.themes import get_theme, theme_for_request
@@ -108,10 +109,12 @@ def contactkit_contact_form(context):
     page = context.get("page")
     if not isinstance(page, ContactPage):
         page = shop.contact_page if shop else None
+    request = context.get("request")
     form = context.get("form")
     if form is None and page is not None:
-        form = page.get_form()
-    request = context.get("request")
+        from contactkit.accounts import identity
+
+        form = page.get_form(initial=identity.initial(request))
 
     def privacy_url():
         privacy = InboxSettings.for_request(request).privacy_page
@@ -125,7 +128,18 @@ def contactkit_contact_form(context):
         "privacy_url": _remembered(request, "privacy_url", privacy_url) if request else "",
         "request": request,
         "csrf_token": context.get("csrf_token"),
+        **_sign_in(request, page),
     }
+
+
+def _sign_in(request, page):
+    """ "Continue with …" before a shopper's form (contactkit.accounts), coming back to the
+    page the form is on."""
+    from contactkit.accounts import identity
+
+    if request is None:
+        return {"sign_in": None}
+    return identity.sign_in_context(request, request.path if page is None else page.url)
 
 
 @register.filter
@@ -245,5 +259,43 @@ def contactkit_launcher(context):
             "language": active_content_language(),
             "poll": contactkit_settings.CHAT_POLL_SECONDS,
             "contact_url": contact_page.get_url(request),
+            **_launcher_shopper(request),
         }
+    }
+
+
+def _launcher_shopper(request):
+    """The launcher's chat form starts with a signed-in shopper's name and verified address;
+    for anyone else, where shop sign-in is on, it links to the ways to sign in (coming back
+    to this page)."""
+    from contactkit.accounts import identity, providers
+    from contactkit.accounts.views import account_url
+
+    if not providers.shopper_providers():
+        return {}
+    if request.user.is_authenticated:
+        return {"shopper": identity.initial(request)}
+    target = account_url(request)
+    return {"sign_in_url": f"{target}?{urlencode({'next': request.path})}" if target else ""}
+
+
+@register.inclusion_tag("contactkit/admin/staff_sign_in.html", takes_context=True)
+def contactkit_staff_sign_in(context):
+    """ "Continue with …" on the admin's sign-in page (CONTACTKIT_SIGN_IN["staff"])."""
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from contactkit.accounts import providers
+
+    request = context.get("request")
+    offered = providers.staff_providers()
+    if request is None or not offered:
+        return {"providers": []}
+    wanted = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()})
+    return {
+        "providers": offered,
+        "next": wanted if wanted and safe else reverse("wagtailadmin_home"),
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
     }

@@ -16,6 +16,9 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": TranslatedSitemap}}),
     # contactkit's endpoints outside the pages (the inbound-mail webhook).
     path("contactkit/", include("contactkit.urls")),
+    # Sign-in through python-social-auth (docs/sign-in.md): the provider sends the browser
+    # back to /auth/complete/<backend>/.
+    path("auth/", include("contactkit.accounts.urls")),
 ]
 
 if settings.DEBUG:

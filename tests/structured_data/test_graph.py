@@ -17,8 +17,15 @@ from django.utils.safestring import SafeString
 from wagtail.images.models import Image, Rendition
 from wagtail.images.tests.utils import get_test_image_file
 
+from contactkit.accounts.models import ProfileProof
 from contactkit.pages.models import AboutPage, ContactPage, ReturnsPage
-from contactkit.profile.models import ChannelHoursException, Person, StoreClosure, StoreProfile
+from contactkit.profile.models import (
+    ChannelHoursException,
+    ContactChannel,
+    Person,
+    StoreClosure,
+    StoreProfile,
+)
 from contactkit.profile.shop import Shop
 from contactkit.returns.models import ReturnPolicy, ReturnStep
 from contactkit.structured_data.graph import graph, json_ld, organisation, script_tag
@@ -55,7 +62,11 @@ SCHEMA_TERMS = {
         "hasMerchantReturnPolicy",
         "iso6523Code",
         "hasShippingService",
+        "subjectOf",
     },
+    # A social profile the shop proved it manages (contactkit.accounts): WebPage's
+    # lastReviewed, CreativeWork's mainEntity.
+    "ProfilePage": {"url", "mainEntity", "lastReviewed"},
     "ShippingService": {"shippingConditions"},
     "ShippingConditions": {"shippingDestination"},
     "DefinedRegion": {"addressCountry"},
@@ -326,8 +337,16 @@ def shop(site, full_profile, pages):
         ),
         CHRISTMAS_EVE,
     )
-    channel(site, "instagram", url="https://www.instagram.com/ceramicaalba")
+    instagram = channel(site, "instagram", url="https://www.instagram.com/ceramicaalba")
     channel(site, "facebook", url="https://www.facebook.com/ceramicaalba")
+    # The shop proved it manages its Instagram profile (contactkit.accounts), on 20 November.
+    ProfileProof.objects.create(
+        channel=instagram,
+        provider="oidc",
+        account_id="17841400000000000",
+        url="https://instagram.com/CeramicaAlba/",
+        verified_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+    )
     fill_in_policy(site)
     return Shop.for_site(site, now=NOW)
 
@@ -366,6 +385,30 @@ def test_search_engines_read_who_the_shop_is(shop):
         ],
     }
     assert {key: org[key] for key in expected} == expected
+
+
+def test_a_proven_social_profile_is_described_as_the_shops_profile_page_reviewed_that_day(shop):
+    org = organisation(shop, base_url="http://testserver")
+
+    assert org["subjectOf"] == [
+        {
+            "@type": "ProfilePage",
+            "url": "https://www.instagram.com/ceramicaalba",
+            "mainEntity": {"@id": ORGANISATION_ID},
+            "lastReviewed": "2026-11-20",
+        }
+    ]
+
+
+def test_a_changed_link_is_no_longer_described_as_proven(shop):
+    instagram = ContactChannel.objects.get(kind="instagram")
+    instagram.url = "https://www.instagram.com/ceramica.alba.oficial"
+    instagram.save()
+
+    org = organisation(Shop.for_site(instagram.site, now=NOW), base_url="http://testserver")
+
+    assert "subjectOf" not in org
+    assert "https://www.instagram.com/ceramica.alba.oficial" in org["sameAs"]
 
 
 def test_the_vat_id_is_also_given_as_an_iso_6523_code(shop):

@@ -12,8 +12,9 @@ GUIDE = (ROOT / "docs" / "theming.md").read_text(encoding="utf-8")
 TEMPLATES = ROOT / "contactkit" / "templates"
 
 
-# The admin's screens and the emails never render in a shop's theme.
-NOT_THEMED = ("contactkit/admin/", "contactkit/emails/")
+# The admin's screens (and Wagtail's sign-in page) and the emails never render in a shop's
+# theme.
+NOT_THEMED = ("contactkit/admin/", "contactkit/emails/", "wagtailadmin/")
 
 
 @pytest.mark.parametrize(

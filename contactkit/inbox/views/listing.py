@@ -116,6 +116,14 @@ class PageCountingPaginator(WagtailPaginator):
         return super().page(number)
 
 
+def sender_email(conversation):
+    """The sender's address, marked when they wrote signed in with a provider that verified
+    it (contactkit.accounts)."""
+    if conversation.sender_verified:
+        return _("%(email)s (verified by sign-in)") % {"email": conversation.email}
+    return conversation.email
+
+
 class RefundDueColumn(Column):
     """A withdrawal's refund deadline: the date, and a flag when it is near or past."""
 
@@ -222,7 +230,7 @@ class InboxIndexView(ConversationExportMixin, IndexView):
             ),
             Column("name", label=_("Name"), sort_key="name"),
             Column("preview", label=_("Message"), accessor=preview_text, classname="ck-preview"),
-            Column("email", label=_("Email")),
+            Column("email", label=_("Email"), accessor=sender_email),
             DateColumn("created_at", label=_("Received"), sort_key="created_at"),
             RefundDueColumn(
                 "refund_due",

@@ -21,6 +21,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from contactkit.accounts import identity
 from contactkit.conf import contactkit_settings
 from contactkit.inbox import limits, spam
 from contactkit.inbox.models import Conversation, Message, Source, Status, Topic
@@ -225,6 +226,7 @@ def _receive(statement, *, site, request, key, page, order, stated_at):
         created_at=now,
         refund_due=received_on + dt.timedelta(days=contactkit_settings.REFUND_DAYS),
     )
+    identity.mark(conversation, request)
     withdrawal = unsaved_withdrawal(
         statement,
         received_at=now,

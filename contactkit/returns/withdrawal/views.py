@@ -115,7 +115,10 @@ def statement(page, request):
             token = signing.dumps(payload, salt=CONFIRM_SALT, compress=True)
             return _confirmation(page, request, token, payload)
     else:
-        form = StatementForm(initial=_initial_from_query(request, shop), today=shop.today)
+        from contactkit.accounts import identity
+
+        initial = {**identity.initial(request), **_initial_from_query(request, shop)}
+        form = StatementForm(initial=initial, today=shop.today)
     return _statement_page(page, request, form)
 
 
@@ -144,6 +147,12 @@ def _initial_from_query(request, shop):
     return initial
 
 
+def _sign_in(request):
+    from contactkit.accounts import identity
+
+    return identity.sign_in_context(request, request.path)
+
+
 def _statement_page(page, request, form, *, notice="", status=200):
     return _render(
         page,
@@ -153,6 +162,7 @@ def _statement_page(page, request, form, *, notice="", status=200):
             "form": form,
             "action": _url(page, request, "withdraw"),
             "notice": notice,
+            **_sign_in(request),
         },
         status=status,
     )

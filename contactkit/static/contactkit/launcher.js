@@ -210,10 +210,14 @@
       const error = errorBox();
       const send = h("button", { type: "submit", class: "ck-launcher__primary", text: t("start_chat") });
       const privacy = state && state.privacy_url ? h("a", { href: state.privacy_url, target: "_blank", rel: "noopener", text: t("privacy") }) : "";
+      // A shopper signed in to the shop starts with their name and verified address; anyone
+      // else, where the shop offers sign-in, gets a link to it (data-* from the page).
+      const signIn = data.signInUrl ? h("p", { class: "ck-launcher__sign-in" }, h("a", { href: data.signInUrl, text: t("sign_in") })) : null;
       const form = h("form", { class: "ck-launcher__form" },
         h("p", { text: t("chat_intro") }),
-        field("name", t("your_name"), h("input", { autocomplete: "name", required: true, maxlength: "200" })),
-        field("email", t("your_email"), h("input", { type: "email", autocomplete: "email", required: true })),
+        signIn,
+        field("name", t("your_name"), h("input", { autocomplete: "name", required: true, maxlength: "200", value: data.shopperName || "" })),
+        field("email", t("your_email"), h("input", { type: "email", autocomplete: "email", required: true, value: data.shopperEmail || "" })),
         field("message", t("message"), h("textarea", { required: true, rows: "4" })),
         h("div", { class: "ck-launcher__trap", "aria-hidden": "true" },
           h("label", { for: id + "-website", text: t("website") || "-" }),

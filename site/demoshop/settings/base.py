@@ -9,6 +9,8 @@ import django
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from contactkit.accounts.pipeline import PIPELINE
+
 SITE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = SITE_DIR / "demoshop"
 
@@ -17,6 +19,9 @@ INSTALLED_APPS = [
     "contactkit",
     # The live chat pushed as Server-Sent Events (its events are stored: see below).
     "django_eventstream",
+    # Sign-in through python-social-auth (contactkit.accounts, docs/sign-in.md): off until
+    # CONTACTKIT_SIGN_IN names providers.
+    "social_django",
     # django-ninja installed as an app serves the API's docs (/contactkit/api/docs) with its own
     # copy of Swagger UI and no inline script, which the Content-Security-Policy allows; without
     # it, they come from a CDN with an inline script, which it refuses.
@@ -124,6 +129,18 @@ sqlite_for_concurrent_writes(DATABASES["default"])
 # Django's database sessions, refusing keys Django never makes (a NUL in a cookie would
 # otherwise reach PostgreSQL and fail the request).
 SESSION_ENGINE = "contactkit.sessions"
+
+# Sign-in through python-social-auth (docs/sign-in.md). A shop lists its providers' backends
+# here and names them in CONTACTKIT_SIGN_IN; the demo offers none (no network), the tests use
+# a real OpenID Connect provider on 127.0.0.1 (tests/oidc.py).
+AUTHENTICATION_BACKENDS = [
+    "social_core.backends.open_id_connect.OpenIdConnectAuth",
+    "django.contrib.auth.backends.ModelBackend",
+]
+SOCIAL_AUTH_PIPELINE = PIPELINE
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
+SOCIAL_AUTH_OIDC_USE_PKCE = True
+CONTACTKIT_SIGN_IN = {}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
