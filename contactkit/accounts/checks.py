@@ -57,6 +57,17 @@ def check_sign_in(app_configs=None, **kwargs):
                 id="contactkit.E013",
             )
         )
+    from contactkit.accounts.pipeline import NEVER_VERIFIED
+
+    for name in sorted(set(config.get("staff") or []) & NEVER_VERIFIED):
+        problems.append(
+            checks.Warning(
+                f'CONTACTKIT_SIGN_IN["staff"] lists {name}, whose addresses contactkit never '
+                "takes as verified: every staff sign-in through it would be refused.",
+                hint="Use a provider that verifies addresses (Google, Apple, OpenID Connect).",
+                id="contactkit.W010",
+            )
+        )
     try:
         reverse("social:complete", args=["backend"])
     except NoReverseMatch:

@@ -30,7 +30,8 @@ PIPELINE = (
     "contactkit.accounts.pipeline.staff_user",
     "contactkit.accounts.pipeline.shopper_user",
     "social_core.pipeline.social_auth.associate_user",
-    "social_core.pipeline.social_auth.load_extra_data",
+    # No load_extra_data: contactkit never calls the provider on the user's behalf, so it
+    # keeps none of their tokens.
     "contactkit.accounts.pipeline.remember_shopper",
 )
 
@@ -68,14 +69,14 @@ def purpose(strategy, backend, details, response, uid, *args, user=None, **kwarg
     return {"purpose": chosen}
 
 
+# Providers whose addresses are never taken as verified: Meta does not document that the
+# address it gives was verified; Microsoft Graph's ``mail`` is whatever the tenant typed.
+NEVER_VERIFIED = {"facebook", "facebook-app", "microsoft-graph"}
+
 # Whether a provider's answer says it verified the address it gave. Providers not named here
 # are asked the OpenID Connect way (the ``email_verified`` claim).
 EMAIL_VERIFIED = {
-    # Facebook only ever gives an address its owner confirmed.
-    "facebook": lambda response: True,
-    "facebook-app": lambda response: True,
-    # Microsoft Graph's ``mail`` is whatever the tenant typed: never taken as verified.
-    "microsoft-graph": lambda response: False,
+    **dict.fromkeys(NEVER_VERIFIED, lambda response: False),
     "google-oauth2": lambda response: _true(
         response.get("email_verified", response.get("verified_email"))
     ),

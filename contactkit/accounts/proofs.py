@@ -6,8 +6,10 @@ A proof holds only while the channel still links to the proven profile: pages ch
 :func:`same_profile` each time they are built, so changing the link removes the mark.
 """
 
+import hashlib
+import hmac
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -29,10 +31,27 @@ class Profile:
     handle: str = ""
 
 
+# Query parameters that only say where a link was shared from, never which profile it is.
+_TRACKING = {
+    "ref",
+    "ref_src",
+    "fbclid",
+    "igshid",
+    "igsh",
+    "si",
+    "hl",
+    "locale",
+    "mibextid",
+    "s",
+    "t",
+}
+
+
 def normalized(url):
     """``url`` reduced to what names a profile: host without www./m., path without a
-    trailing slash, both in lower case; no scheme, query or fragment. "" when it is not a
-    web address."""
+    trailing slash, both in lower case, and the query parameters that name something (as
+    Facebook's ``profile.php?id=…``) without those that only track where a link was shared;
+    no scheme or fragment. "" when it is not a web address."""
     parts = urlsplit((url or "").strip())
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host:
@@ -43,7 +62,12 @@ def normalized(url):
             break
     host = _SAME_HOST.get(host, host)
     path = parts.path.rstrip("/").lower()
-    return f"{host}{path}"
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in _TRACKING and not key.lower().startswith("utm_")
+    )
+    return f"{host}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
 def same_profile(proven, current):
@@ -84,23 +108,30 @@ def claimed_profiles(backend, uid, response, details):
     return found
 
 
-GRAPH = "https://graph.facebook.com/v21.0"
+GRAPH = "https://graph.facebook.com/v{version}"
 
 
 @register_extractor("facebook", "facebook-app")
 def facebook_pages(backend, uid, response, details):
     """Facebook Login with ``pages_show_list`` and ``instagram_basic``: the Facebook pages the
     account manages and the Instagram professional accounts connected to them."""
+    from social_core.backends.facebook import API_VERSION
+
     token = response.get("access_token")
     if not token:
         return []
-    data = backend.get_json(
-        f"{GRAPH}/me/accounts",
-        params={
-            "access_token": token,
-            "fields": "id,name,link,username,instagram_business_account{id,username}",
-        },
-    )
+    params = {
+        "access_token": token,
+        "fields": "id,name,link,username,instagram_business_account{id,username}",
+    }
+    # As social-core's own Facebook calls: the app's proof that it holds the token.
+    if backend.setting("APPSECRET_PROOF", True):
+        _key, secret = backend.get_key_and_secret()
+        params["appsecret_proof"] = hmac.new(
+            secret.encode(), msg=token.encode(), digestmod=hashlib.sha256
+        ).hexdigest()
+    version = backend.setting("API_VERSION", API_VERSION)
+    data = backend.get_json(GRAPH.format(version=version) + "/me/accounts", params=params)
     found = []
     for page in data.get("data") or []:
         link = page.get("link") or f"https://www.facebook.com/{page.get('id')}"

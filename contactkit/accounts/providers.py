@@ -1,6 +1,7 @@
 """Which sign-in providers the shop turned on, for whom (``CONTACTKIT_SIGN_IN``)."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -19,14 +20,12 @@ LABELS = {
     "facebook": "Facebook",
     "facebook-app": "Facebook",
     "instagram": "Instagram",
-    "instagram-business": "Instagram",
     "microsoft-graph": "Microsoft",
     "azuread-oauth2": "Microsoft",
     "azuread-tenant-oauth2": "Microsoft",
     "github": "GitHub",
     "linkedin-openidconnect": "LinkedIn",
     "twitter-oauth2": "X",
-    "tiktok": "TikTok",
 }
 
 
@@ -45,9 +44,14 @@ def loaded_backends():
     social-auth-app-django is not installed)."""
     if "social_django" not in settings.INSTALLED_APPS:
         return {}
+    return _backends(tuple(settings.AUTHENTICATION_BACKENDS))
+
+
+@lru_cache(maxsize=8)
+def _backends(paths):
     from social_core.backends.utils import load_backends
 
-    return load_backends(settings.AUTHENTICATION_BACKENDS)
+    return dict(load_backends(paths, force_load=True))
 
 
 def label(name):

@@ -7,12 +7,15 @@ another app or expired, an address the rules do not accept) ends on a page that 
 """
 
 import logging
+import secrets
 
 import requests
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.cache import cache
 from django.db.models import OuterRef, Q, Subquery
-from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect
+from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import Truncator
@@ -91,6 +94,23 @@ def staff_problem_text(reason):
     }.get(reason) or problem_text(reason)
 
 
+def proof_problem_text(reason):
+    return {
+        CANCELLED: _("The sign-in at the network was cancelled: nothing was verified."),
+        UNREACHABLE: _(
+            "The network's sign-in did not answer: nothing was verified. Try again in a few "
+            "minutes."
+        ),
+        TOO_MANY: _("Too many sign-in attempts from your connection. Please wait a few minutes."),
+    }.get(
+        reason,
+        _(
+            "The sign-in at the network could not be finished or checked, so nothing was "
+            "verified. Start again from this screen."
+        ),
+    )
+
+
 def _reason(error):
     """The shopper's reason for python-social-auth's failure (social-core 7's kinds): a
     state that does not match this browser's sign-in, or a code the provider no longer takes,
@@ -154,6 +174,11 @@ def begin(request, backend):
     return social_views.auth(request, backend)
 
 
+# What a provider posted back (Apple's form_post), kept for the GET that follows.
+POSTED = "contactkit:sign-in-posted:"
+POSTED_SECONDS = 120
+
+
 @never_cache
 @csrf_exempt  # Providers come back with a GET, Apple with a cross-site POST: state protects it.
 def complete(request, backend):
@@ -161,6 +186,25 @@ def complete(request, backend):
     intent = request.session.get(pipeline.INTENT) or {}
     if _limited(request):
         return _ended(request, intent, TOO_MANY, status=429)
+    if request.method == "POST" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        # A provider that posts its answer from its own site (Apple's form_post): browsers
+        # send no SameSite=Lax session cookie with that POST, so the sign-in's state is out
+        # of reach. Keep what it posted for a moment and come back as a GET, which carries
+        # the cookie; nothing of the answer goes into the address.
+        key = secrets.token_urlsafe(24)
+        cache.set(POSTED + key, dict(request.POST.items()), POSTED_SECONDS)
+        response = HttpResponseRedirect(f"{request.path}?{urlencode({'posted': key})}")
+        response.status_code = 303
+        return response
+    if request.method == "GET" and "posted" in request.GET:
+        key = POSTED + request.GET["posted"][:64]
+        posted = cache.get(key)
+        cache.delete(key)
+        if not isinstance(posted, dict):
+            return _ended(request, intent, EXPIRED)
+        answer = QueryDict(mutable=True)
+        answer.update(posted)
+        request.GET = answer
     from social_django import views as social_views
 
     try:
@@ -192,7 +236,7 @@ def _ended(request, intent, reason, status=None):
     if purpose == providers.PROOF:
         from contactkit.accounts import proofs
 
-        messages.error(request, problem_text(reason) or staff_problem_text(reason))
+        messages.error(request, proof_problem_text(reason))
         return redirect(proofs.admin_url())
     if purpose == providers.STAFF:
         messages.error(request, staff_problem_text(reason))

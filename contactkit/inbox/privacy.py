@@ -73,10 +73,13 @@ def export_for_email(email):
         .order_by("created_at", "pk")
         .prefetch_related("messages__attachments", "deliveries")
     )
+    from contactkit.accounts.privacy import accounts_data
+
     return {
         "email": email.strip(),
         "exported_at": timezone.now().isoformat(),
         "conversations": [_conversation_data(conversation) for conversation in conversations],
+        "shopper_accounts": accounts_data(email),
     }
 
 
@@ -109,8 +112,14 @@ def delete_conversations(conversations):
 
 
 def erase_for_email(email):
-    """Erase every conversation of ``email`` (any case), with all that belongs to it."""
-    return delete_conversations(Conversation.objects.for_email(email))
+    """Erase every conversation of ``email`` (any case), with all that belongs to it, and the
+    shopper accounts that signed in with that address (contactkit.accounts)."""
+    from contactkit.accounts.privacy import erase_accounts
+
+    with transaction.atomic():
+        counts = delete_conversations(Conversation.objects.for_email(email))
+        erase_accounts(email)
+    return counts
 
 
 def purgeable(older_than_days, now=None):

@@ -22,3 +22,13 @@ def test_each_missing_piece_is_named(settings):
     settings.SOCIAL_AUTH_PIPELINE = ("social_core.pipeline.social_auth.social_details",)
 
     assert ids(settings) == ["contactkit.E011", "contactkit.E012", "contactkit.E013"]
+
+
+def test_a_staff_provider_that_never_verifies_addresses_is_warned_about(settings):
+    settings.AUTHENTICATION_BACKENDS = [
+        *settings.AUTHENTICATION_BACKENDS,
+        "social_core.backends.microsoft.MicrosoftOAuth2",
+    ]
+    settings.CONTACTKIT_SIGN_IN = {"staff": ["microsoft-graph"], "staff_email_domains": ["x.es"]}
+
+    assert ids(settings) == ["contactkit.W010"]

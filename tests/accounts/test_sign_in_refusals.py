@@ -237,3 +237,47 @@ def test_the_policy_lets_continue_with_forms_lead_to_the_provider(client, sign_i
     )
     assert directives["form-action"].split() == ["'self'", sign_in_on.url]
     assert sign_in_on.url in client.get("/admin/login/")["Content-Security-Policy"]
+
+
+def test_an_id_token_with_another_nonce_is_refused(client, sign_in_on, contact_page):
+    sign_in_on.add_user("replayer", email="r@example.com", misbehave="wrong-nonce")
+    before = users()
+
+    text = ended_on(client, sign_in(client, sign_in_on, "replayer"))
+
+    assert "could not be checked" in text
+    assert users() == before
+
+
+def test_an_id_token_not_signed_by_the_provider_is_refused(client, sign_in_on, contact_page):
+    sign_in_on.add_user("forger", email="f@example.com", misbehave="forged-signature")
+    before = users()
+
+    text = ended_on(client, sign_in(client, sign_in_on, "forger"))
+
+    assert "could not be checked" in text
+    assert users() == before
+
+
+def test_a_provider_posting_its_answer_cross_site_is_taken_back_as_a_get(
+    client, sign_in_on, contact_page
+):
+    """Apple's form_post: the browser posts the answer from the provider's site, without the
+    shop's SameSite=Lax session cookie; the shop keeps it and comes back as a GET with it."""
+    from django.test import Client
+
+    sign_in_on.add_user("posted", email="posted@example.com", name="Pau")
+    callback = sign_in_on.authorize(begin(client, next_url="/contact/"), "posted")
+    parts = urlsplit(callback)
+
+    cross_site = Client()  # no cookie of the shop's
+    bounced = cross_site.post(parts.path, query(callback))
+    assert bounced.status_code == 303
+    assert "code=" not in bounced["Location"] and "state=" not in bounced["Location"]
+
+    response = client.get(bounced["Location"])
+    assert response.status_code == 302 and response["Location"] == "/contact/"
+    assert ShopperAccount.objects.get().email == "posted@example.com"
+    # Kept once: the same address again ends on the "start again" page.
+    client.logout()
+    assert "could not be finished" in ended_on(client, client.get(bounced["Location"]))

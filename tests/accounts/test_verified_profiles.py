@@ -128,4 +128,13 @@ def test_profile_addresses_compare_as_the_same_profile():
         "https://www.instagram.com/alba", "https://evil.example/instagram.com/alba"
     )
     assert not same_profile("", INSTAGRAM)
+    # A query that names the profile counts; one that only tracks the share does not.
+    assert not same_profile(
+        "https://www.facebook.com/profile.php?id=100", "https://www.facebook.com/profile.php?id=200"
+    )
+    assert same_profile(
+        "https://www.facebook.com/profile.php?id=100",
+        "https://m.facebook.com/profile.php?id=100&mibextid=abc",
+    )
+    assert same_profile(INSTAGRAM + "?igshid=xyz&utm_source=qr", INSTAGRAM)
     assert normalized("javascript:alert(1)") == ""

@@ -5,6 +5,8 @@ MISBEHAVIOURS = [
     ("", "Well-behaved tokens"),
     ("wrong-audience", "The ID token's aud is someone else"),
     ("expired", "The ID token was issued two hours ago and expired one hour ago"),
+    ("wrong-nonce", "The ID token's nonce is not the one the relying party sent"),
+    ("forged-signature", "The ID token is signed with a key that is not the provider's"),
 ]
 
 

@@ -8,13 +8,17 @@ Overriding ``get_id_token_dictionary`` therefore changes ``aud``/``iat``/``exp``
 is otherwise valid: the real key, the right ``iss``, the nonce echoed.
 """
 
+import json
 import time
 
+from jwcrypto import jwk, jwt
+from jwcrypto.common import base64url_decode
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from .models import Claims
 
 WRONG_AUDIENCE = "someone-else"
+WRONG_NONCE = "not-the-nonce-you-sent"
 
 
 def _claims_of(user):
@@ -53,4 +57,20 @@ class TestProviderValidator(OAuth2Validator):
             claims["iat"] = now - 2 * 3600
             claims["exp"] = now - 3600
             claims["auth_time"] = min(claims["auth_time"], claims["iat"])
+        elif misbehave == "wrong-nonce":
+            claims["nonce"] = WRONG_NONCE
         return claims, expiration_time
+
+    def finalize_id_token(self, id_token, token, token_handler, request):
+        """The signed ID token; for a "forged-signature" user, the same header (with the
+        provider's key id) and claims signed again with a key the provider never published."""
+        serialized = super().finalize_id_token(id_token, token, token_handler, request)
+        if _claims_of(request.user).misbehave != "forged-signature":
+            return serialized
+        header, payload, _signature = serialized.split(".")
+        forged = jwt.JWT(
+            header=json.loads(base64url_decode(header)),
+            claims=json.loads(base64url_decode(payload)),
+        )
+        forged.make_signed_token(jwk.JWK.generate(kty="RSA", size=2048))
+        return forged.serialize()

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(blank=True, max_length=200)),
                 ('profile', models.CharField(blank=True, max_length=500)),
                 ('preferred_username', models.CharField(blank=True, max_length=150)),
-                ('misbehave', models.CharField(blank=True, choices=[('', 'Well-behaved tokens'), ('wrong-audience', "The ID token's aud is someone else"), ('expired', 'The ID token was issued two hours ago and expired one hour ago')], max_length=30)),
+                ('misbehave', models.CharField(blank=True, choices=[('', 'Well-behaved tokens'), ('wrong-audience', "The ID token's aud is someone else"), ('expired', 'The ID token was issued two hours ago and expired one hour ago'), ('wrong-nonce', "The ID token's nonce is not the one the relying party sent"), ('forged-signature', "The ID token is signed with a key that is not the provider's")], max_length=30)),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='oidc_claims', to=settings.AUTH_USER_MODEL)),
             ],
         ),
