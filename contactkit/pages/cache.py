@@ -45,6 +45,7 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 
 from contactkit.conf import contactkit_settings
@@ -321,6 +322,11 @@ def serve(page, request, render):
     if not cacheable_request(request):
         response = render()
         response[HEADER] = "bypass"
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Rendered for this person (a signed-in shopper's name and address in the form):
+            # never kept by a shared cache.
+            patch_cache_control(response, private=True)
         return response
     current = generation()
     if current is not None:

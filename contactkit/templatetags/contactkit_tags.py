@@ -273,7 +273,8 @@ def _launcher_shopper(request):
 
     if not providers.shopper_providers():
         return {}
-    if request.user.is_authenticated:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
         return {"shopper": identity.initial(request)}
     target = account_url(request)
     return {"sign_in_url": f"{target}?{urlencode({'next': request.path})}" if target else ""}

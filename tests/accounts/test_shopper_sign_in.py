@@ -40,7 +40,11 @@ def test_shopper_signs_in_with_pkce_and_gets_a_shopper_account(client, sign_in_o
     # Session fixation: the session key changed when she signed in.
     assert client.session.session_key != before
 
-    page = BeautifulSoup(client.get("/contact/").content, "html.parser")
+    response = client.get("/contact/")
+    # Her name and address are in it: never kept by a shared cache, nor by the page cache.
+    assert "private" in response["Cache-Control"]
+    assert response["X-Contactkit-Cache"] == "bypass"
+    page = BeautifulSoup(response.content, "html.parser")
     assert page.find("input", {"name": "name"})["value"] == "Ana García"
     assert page.find("input", {"name": "email"})["value"] == "ana@example.com"
     assert "Signed in as Ana García (ana@example.com)." in page.get_text(" ", strip=True)
