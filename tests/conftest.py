@@ -50,3 +50,16 @@ def admin_client(client, django_user_model, site):
 def spanish_admin_client(client, django_user_model, site):
     """A shop owner logged in to the Wagtail admin, which they use in Spanish."""
     return log_in_owner(client, django_user_model, "es")
+
+
+@pytest.fixture
+def back_to_latest_migrations():
+    """For a test that migrates the database back to test a data migration: afterwards the
+    database is migrated forward to the latest migrations again, so the tests after it find
+    every table and column (serialized_rollback restores rows, not the schema)."""
+    yield
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

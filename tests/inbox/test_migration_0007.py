@@ -13,6 +13,7 @@ AFTER = [("contactkit", "0008_unique_reply_token")]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("back_to_latest_migrations")
 def test_existing_conversations_get_tokens_and_first_responders():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)

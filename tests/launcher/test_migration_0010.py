@@ -10,6 +10,7 @@ AFTER = [("contactkit", "0010_launcher_and_chat")]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("back_to_latest_migrations")
 def test_existing_chat_channels_become_links():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
