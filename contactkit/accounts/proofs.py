@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 # Hosts that name the same network.
@@ -180,9 +180,24 @@ def admin_url():
     return reverse("contactkit_verified_profiles")
 
 
+def admin_language(user):
+    """The language the member of staff uses the admin in (their Wagtail preference)."""
+    from wagtail.users.models import UserProfile
+
+    if user is None or not user.is_authenticated:
+        return None
+    return UserProfile.get_for_user(user).get_preferred_language()
+
+
 def complete(request, backend, intent, uid, response, details):
     """The provider sent staff back: keep the proof if the account controls the channel's
-    profile, and say what happened on the verified-profiles screen."""
+    profile, and say what happened on the verified-profiles screen, in their admin language
+    (the return address is outside the shop's language prefixes)."""
+    with translation.override(admin_language(request.user)):
+        return _complete(request, backend, intent, uid, response, details)
+
+
+def _complete(request, backend, intent, uid, response, details):
     from contactkit.accounts.models import ProfileProof
     from contactkit.profile.models import ContactChannel
 

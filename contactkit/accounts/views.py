@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -236,7 +237,8 @@ def _ended(request, intent, reason, status=None):
     if purpose == providers.PROOF:
         from contactkit.accounts import proofs
 
-        messages.error(request, proof_problem_text(reason))
+        with translation.override(proofs.admin_language(request.user)):
+            messages.error(request, proof_problem_text(reason))
         return redirect(proofs.admin_url())
     if purpose == providers.STAFF:
         messages.error(request, staff_problem_text(reason))

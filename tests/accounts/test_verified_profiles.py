@@ -138,3 +138,20 @@ def test_profile_addresses_compare_as_the_same_profile():
     )
     assert same_profile(INSTAGRAM + "?igshid=xyz&utm_source=qr", INSTAGRAM)
     assert normalized("javascript:alert(1)") == ""
+
+
+def test_the_outcome_is_told_in_the_admin_language_of_the_member_of_staff(
+    spanish_admin_client, sign_in_on, contact_page
+):
+    """The provider's return is outside the shop's language prefixes (the shop's default
+    language there): the message still speaks the admin's language."""
+    from django.utils import translation
+
+    instagram = channel(contact_page.get_site(), "instagram", url=INSTAGRAM)
+    sign_in_on.add_user("alba-es", profile=INSTAGRAM)
+
+    with translation.override("en"):
+        prove(spanish_admin_client, sign_in_on, instagram, "alba-es")
+
+    screen = spanish_admin_client.get("/admin/contactkit/verified-profiles/").content.decode()
+    assert "está verificado" in screen

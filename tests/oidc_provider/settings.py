@@ -125,3 +125,8 @@ LOGGING = {
         "oauthlib": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Cookies of their own: browsers keep cookies per host, not per port, so on 127.0.0.1 the
+# provider's session would otherwise replace the shop's (both Django's "sessionid").
+SESSION_COOKIE_NAME = "oidc_provider_session"
+CSRF_COOKIE_NAME = "oidc_provider_csrftoken"
