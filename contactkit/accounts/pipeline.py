@@ -150,23 +150,15 @@ def remember_shopper(
     from contactkit.accounts.models import ShopperAccount
 
     now = timezone.now()
+    values = {
+        "name": _name(details) or user.first_name,
+        "email": email,
+        "email_verified": email_verified,
+        "provider": backend.name,
+        "last_sign_in_at": now,
+    }
     ShopperAccount.objects.update_or_create(
-        user=user,
-        defaults={
-            "name": _name(details) or user.first_name,
-            "email": email,
-            "email_verified": email_verified,
-            "provider": backend.name,
-            "last_sign_in_at": now,
-        },
-        create_defaults={
-            "name": _name(details) or user.first_name,
-            "email": email,
-            "email_verified": email_verified,
-            "provider": backend.name,
-            "created_at": now,
-            "last_sign_in_at": now,
-        },
+        user=user, defaults=values, create_defaults={**values, "created_at": now}
     )
     if email_verified and user.email != email:
         user.email = email

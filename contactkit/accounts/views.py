@@ -340,6 +340,8 @@ def account_page(page, request):
                     "status_text": status_words(conversation.status),
                     "topic": conversation.get_topic_display(),
                     "created_at": conversation.created_at,
+                    # Whole seconds: <time datetime> takes at most three decimals.
+                    "created_iso": conversation.created_at.replace(microsecond=0).isoformat(),
                     "updated_at": conversation.updated_at,
                     "excerpt": Truncator(conversation.first_body or "").chars(140),
                     "url": ""

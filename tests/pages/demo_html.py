@@ -51,6 +51,9 @@ STATES = (
     "thread-errors",
     "thread-new-link",
     "thread-tampered",
+    "account",
+    "account-signed-in",
+    "contact-signed-in",
 )
 NOT_FOUND = {"thread-tampered": 404}
 
@@ -88,7 +91,13 @@ def rendered_demo(django_db_blocker, media_root):
     transaction that is rolled back afterwards, so a test module can share them."""
     with (
         django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media_root),
+        # Shopper sign-in on (docs/sign-in.md): "Continue with …" before the forms, and the
+        # "My messages" page. Nothing here asks the provider anything.
+        override_settings(
+            MEDIA_ROOT=media_root,
+            CONTACTKIT_SIGN_IN={"shoppers": ["oidc"], "labels": {"oidc": "MiCuenta"}},
+            SOCIAL_AUTH_OIDC_OIDC_ENDPOINT="https://accounts.example",
+        ),
         demo_languages(),
         transaction.atomic(),
     ):
@@ -112,6 +121,27 @@ def valid_message(number=1):
         "message": "¿Tenéis la taza verde en tamaño grande?",
         "consent": "on",
     }
+
+
+def _page(response):
+    return response.status_code, response.content.decode()
+
+
+def _shopper(message):
+    """A shopper signed in with a provider that verified the address ``message`` came from."""
+    from django.contrib.auth import get_user_model
+
+    from contactkit.accounts.models import ShopperAccount
+
+    user = get_user_model().objects.create(username=f"shopper-{message['email']}")
+    ShopperAccount.objects.create(
+        user=user,
+        name=message["name"],
+        email=message["email"],
+        email_verified=True,
+        provider="oidc",
+    )
+    return user
 
 
 def demo_pages(client):
@@ -141,6 +171,14 @@ def demo_pages(client):
             ("thread-tampered", client.get(thread[:-3] + "xx/")),
         ):
             pages[f"{name}-{language}"] = (response.status_code, response.content.decode())
+        # "My messages": the ways to sign in (after a sign-in that did not happen), then signed
+        # in as the shopper who just wrote, with the contact page as they see it.
+        account = f"{contact}account/"
+        pages[f"account-{language}"] = _page(client.get(account, {"problem": "expired"}))
+        client.force_login(_shopper(valid_message(number)))
+        pages[f"account-signed-in-{language}"] = _page(client.get(account))
+        pages[f"contact-signed-in-{language}"] = _page(client.get(contact))
+        client.logout()
     for name, (status, html) in pages.items():
         language = name.rsplit("-", 1)[1]
         assert status != 200 or f'<html lang="{language}">' in html, f"{name} is not in {language}"
