@@ -107,6 +107,11 @@ DEFAULTS = {
     # Sign-in attempts (starting one, or coming back from the provider) per client address,
     # as (attempts, window in seconds).
     "SIGN_IN_RATE_LIMIT": (30, 600),
+    # The trust report (docs/trust-report.md): ids of rules to leave out, and whether a VAT
+    # id is also checked live with the EU's VIES service (a network call to the EU; off by
+    # default, and a VIES that does not answer is never held against the shop).
+    "TRUST_RULES_OFF": [],
+    "TRUST_VIES_CHECK": False,
 }
 
 

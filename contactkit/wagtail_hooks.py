@@ -79,3 +79,31 @@ def register_verified_profiles_menu_item():
         icon_name="success",
         order=900,
     )
+
+
+# The trust report (contactkit.trust): its page, in the Reports menu, and its dashboard panel,
+# for staff who may edit the store profile.
+@hooks.register("register_admin_urls")
+def register_trust_report_urls():
+    from contactkit.trust import admin as trust_admin
+
+    return trust_admin.admin_urls()
+
+
+class TrustReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("contactkit.change_storeprofile")
+
+
+@hooks.register("register_reports_menu_item")
+def register_trust_report_menu_item():
+    return TrustReportMenuItem(
+        _("Trust report"), reverse("contactkit_trust_report"), icon_name="success", order=50
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def add_trust_panel(request, panels):
+    from contactkit.trust.admin import TrustPanel
+
+    panels.append(TrustPanel(request))

@@ -386,10 +386,21 @@ class Person(TranslatedFieldsMixin, Orderable):
         related_name="+",
     )
     bio = models.TextField(_("short bio"), blank=True, max_length=600)
+    # Germany's § 5 DDG (and others) ask the legal notice to name who may represent the
+    # company (a GmbH's managing directors): they are listed there as "Represented by".
+    represents = models.BooleanField(
+        _("represents the company"),
+        default=False,
+        help_text=_(
+            "Authorised to represent the company (a managing director, for instance): named "
+            "in the legal notice."
+        ),
+    )
     translations = TranslationsField(fields=["role", "bio"])
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("role")]),
+        FieldPanel("represents"),
         FieldPanel("photo"),
         FieldPanel("bio"),
         FieldPanel("translations"),

@@ -231,6 +231,11 @@ class Shop:
             ),
         )
 
+    @property
+    def representatives(self):
+        """The people authorised to represent the company (named in the legal notice)."""
+        return [person for person in self.people if person.represents]
+
     @cached_property
     def seals(self):
         return [seal for seal in self._seals if seal.kind == "seal"]
