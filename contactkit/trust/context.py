@@ -59,9 +59,23 @@ class TrustContext:
         port = self.site.port
         return self.site.hostname if port in (80, 443, None) else f"{self.site.hostname}:{port}"
 
+    @property
+    def _secure(self):
+        """Asked over https when the site is served so (else SECURE_SSL_REDIRECT would only
+        answer with a redirect), with the proxy's header when Django reads https from one."""
+        from django.conf import settings
+
+        secure = self.site.port == 443 or settings.SECURE_SSL_REDIRECT
+        headers = {}
+        if secure and settings.SECURE_PROXY_SSL_HEADER:
+            name, value = settings.SECURE_PROXY_SSL_HEADER
+            headers[name] = value
+        return secure, headers
+
     def get(self, path):
         """(status, text) of ``path`` on this site, as an anonymous shopper gets it."""
-        response = self._client.get(path, secure=self.site.port == 443)
+        secure, headers = self._secure
+        response = self._client.get(path, secure=secure, **headers)
         body = b"".join(response) if response.streaming else response.content
         return response.status_code, body.decode(response.charset or "utf-8", "replace")
 

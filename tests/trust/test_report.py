@@ -184,3 +184,17 @@ def test_the_demo_shop_has_no_finding_required_by_law(db, settings, tmp_path, ca
     assert report.score == 98
     call_command("contactkit_trust_report")  # exits 0: no SystemExit
     assert "Nothing required by law is missing." in capsys.readouterr().out
+
+
+def test_pages_are_read_over_https_when_the_site_redirects_to_it(site, settings):
+    """Production redirects http to https (behind a proxy that says so in a header): the
+    report reads the pages as shoppers get them, not the redirect."""
+    from contactkit.pages.models import ContactPage
+    from contactkit.trust.context import TrustContext
+
+    profile_for(site, trade_name="Cerámica Alba")
+    page = site.root_page.add_child(instance=ContactPage(title="Contact", slug="contact"))
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    assert "Cerámica Alba" in TrustContext(site).html(page)
